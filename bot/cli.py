@@ -1,0 +1,70 @@
+"""``ent-bot``: the console, the Slack app, and database upgrades."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot import console
+from bot.app import build
+from bot.settings import Settings, SettingsError, load_settings
+from messages.render import Messages
+from storage.db import make_engine, upgrade
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ent-bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    console_parser = sub.add_parser("console", help="local console on standard input")
+    console_parser.add_argument("--user", default=None, help="who is typing (default: $USER)")
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+    sub.add_parser("run", help="start the Slack app")
+    return parser
+
+
+def _settings() -> Settings | None:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        setting, _, detail = str(exc).partition(": ")
+        print(Messages().plain("startup_error", {"setting": setting, "detail": detail}),
+              file=sys.stderr)
+        return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    settings = _settings()
+    if settings is None:
+        return 2
+    if args.command == "db":
+        engine = make_engine(settings.database_url)
+        upgrade(engine)
+        engine.dispose()
+        return 0
+    if args.command == "run":
+        from bot.slack.server import serve
+
+        return serve(settings)
+    app = build(settings)
+    try:
+        user = args.user or _default_user()
+        return console.run(app, user, sys.stdin, sys.stdout)
+    finally:
+        app.close()
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "console"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

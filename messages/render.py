@@ -1,0 +1,187 @@
+"""Render a reply's template to Block Kit JSON (Slack) or to plain text (console).
+
+A template writes mrkdwn text plus a few line markers that become blocks:
+``# Title`` (header), ``---`` (divider), ``::context text`` (context block) and
+``{{ button(...) }}`` (buttons; consecutive ones share an actions block).
+Blank lines separate sections. The Slack rendering autoescapes every value
+(macros included, without escaping twice), then gives quotes back: what is left
+is exactly Slack's escaping of ``&``, ``<`` and ``>``, so nobody is pinged by a name.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+TEMPLATES = Path(__file__).parent / "templates"
+LANGUAGES = ("fr", "en")
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_HEADER = 150
+BUTTON = "::button "
+CONTEXT = "::context "
+SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def escape_mrkdwn(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    text: str
+    """Short mrkdwn fallback, used by Slack for notifications."""
+    blocks: list[dict[str, Any]]
+
+
+class Messages:
+    """The template environments; built once by the app factory."""
+
+    def __init__(self, timezone: str = "Europe/Paris") -> None:
+        self.timezone = ZoneInfo(timezone)
+        self._slack = self._environment(slack=True)
+        self._plain = self._environment(slack=False)
+
+    def _environment(self, slack: bool) -> Environment:
+        env = Environment(
+            loader=FileSystemLoader(str(TEMPLATES)),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+            autoescape=slack,
+            finalize=_no_none,
+        )
+        env.globals["button"] = _button
+        env.filters["mention"] = _mention if slack else _plain_mention
+        env.filters["when"] = self._when
+        return env
+
+    def _when(self, value: datetime | None) -> str:
+        if value is None:
+            return ""
+        return value.replace(tzinfo=UTC).astimezone(self.timezone).strftime("%d/%m/%Y %H:%M")
+
+    def plain(self, template: str, data: Mapping[str, Any], language: str = "fr") -> str:
+        """The reply as plain text, for the console and for logs."""
+        source = self._render(self._plain, template, data, language)
+        lines: list[str] = []
+        for line in source.split("\n"):
+            if line.startswith(BUTTON):
+                continue
+            if line.startswith(CONTEXT):
+                line = line[len(CONTEXT):]
+            elif line.startswith("# "):
+                line = line[2:]
+            elif line.strip() == "---":
+                line = ""
+            if line.strip() or (lines and lines[-1]):
+                lines.append(line.rstrip())
+        return "\n".join(lines).strip("\n")
+
+    def slack(self, template: str, data: Mapping[str, Any], language: str = "fr") -> Rendered:
+        """The reply as Block Kit blocks plus its notification text."""
+        source = self._render(self._slack, template, data, language)
+        return _to_blocks(source.replace("&#39;", "'").replace("&#34;", '"'))
+
+    def _render(
+        self, env: Environment, template: str, data: Mapping[str, Any], language: str
+    ) -> str:
+        language = language if language in LANGUAGES else "fr"
+        return env.get_template(f"{language}/{template}.j2").render(**data, lang=language)
+
+
+def _no_none(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _mention(user: str) -> Markup:
+    if SLACK_USER.match(user):
+        return Markup(f"<@{user}>")
+    return Markup(escape_mrkdwn(user))
+
+
+def _plain_mention(user: str) -> str:
+    return f"<@{user}>" if SLACK_USER.match(user) else user
+
+
+def _button(action_id: str, text: str, value: str = "", style: str | None = None) -> Markup:
+    element: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": text[:75], "emoji": True},
+        "value": value[:2000],
+    }
+    if style:
+        element["style"] = style
+    return Markup(BUTTON + json.dumps(element, ensure_ascii=False))
+
+
+def _to_blocks(source: str) -> Rendered:
+    blocks: list[dict[str, Any]] = []
+    paragraph: list[str] = []
+    fallback = ""
+
+    def flush() -> None:
+        text = "\n".join(paragraph).strip("\n")
+        paragraph.clear()
+        while text:
+            chunk, text = _split_section(text)
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
+
+    for line in source.split("\n"):
+        if line.startswith(BUTTON):
+            flush()
+            element = json.loads(line[len(BUTTON):])
+            if blocks and blocks[-1]["type"] == "actions" and len(blocks[-1]["elements"]) < 25:
+                blocks[-1]["elements"].append(element)
+            else:
+                blocks.append({"type": "actions", "elements": [element]})
+        elif line.startswith(CONTEXT):
+            flush()
+            blocks.append(
+                {"type": "context",
+                 "elements": [{"type": "mrkdwn", "text": line[len(CONTEXT):][:MAX_SECTION]}]}
+            )
+        elif line.startswith("# "):
+            flush()
+            title = _unescape(line[2:].strip())[:MAX_HEADER]
+            fallback = fallback or title
+            blocks.append({"type": "header", "text": {"type": "plain_text", "text": title}})
+        elif line.strip() == "---":
+            flush()
+            blocks.append({"type": "divider"})
+        elif not line.strip():
+            flush()
+        else:
+            paragraph.append(line.rstrip())
+            fallback = fallback or line.strip()
+    flush()
+    if len(blocks) > MAX_BLOCKS:
+        blocks = blocks[: MAX_BLOCKS - 1] + [
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": "…"}]}
+        ]
+    return Rendered(text=fallback[:MAX_SECTION], blocks=blocks)
+
+
+def _split_section(text: str) -> tuple[str, str]:
+    if len(text) <= MAX_SECTION:
+        return text, ""
+    cut = text.rfind("\n", 0, MAX_SECTION)
+    if cut <= 0:
+        cut = MAX_SECTION
+    return text[:cut], text[cut:].lstrip("\n")
+
+
+def _unescape(text: str) -> str:
+    """Header blocks are plain_text: Slack shows entities there literally."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -1,0 +1,124 @@
+"""The bot's entry points for every adapter: one transaction per request, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from services import commands, conversation, entities, projects
+from services.answers import parse_yes_no
+from services.turn import Caller, Reply, Turn
+from storage.store import Database, Pending
+
+log = logging.getLogger(__name__)
+
+
+class _Rollback(Exception):
+    def __init__(self, replies: list[Reply]) -> None:
+        super().__init__("rolled back")
+        self.replies = replies
+
+
+class Assistant:
+    """Commands and messages in, replies out; built by the app factory."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def command(self, caller: Caller, command: str, text: str) -> list[Reply]:
+        return self._run(caller, lambda turn: commands.run(turn, command, text))
+
+    def message(self, caller: Caller, text: str) -> list[Reply]:
+        return self._run(caller, lambda turn: self._message(turn, text))
+
+    def confirm(self, caller: Caller, yes: bool) -> list[Reply]:
+        """The answer to a pending “shall I create it?” question, from a button."""
+        return self._run(caller, lambda turn: self._confirm(turn, yes))
+
+    def run(self, caller: Caller, action: Callable[[Turn], list[Reply]]) -> list[Reply]:
+        """Run any service function in a transaction (for the adapters' buttons and forms)."""
+        return self._run(caller, action)
+
+    def _run(self, caller: Caller, action: Callable[[Turn], list[Reply]]) -> list[Reply]:
+        try:
+            with self.database.transaction() as store:
+                project = (
+                    store.project_for_channel(caller.workspace_id, caller.channel_id)
+                    if caller.channel_id else None
+                )
+                replies = action(Turn(store, caller, project))
+                if any(reply.error for reply in replies):
+                    raise _Rollback(replies)
+                return replies
+        except _Rollback as rollback:
+            return rollback.replies
+        except Exception:
+            log.exception("request failed: %s", caller)
+            return [Reply("internal_error", error=True, language=caller.language)]
+
+    def _message(self, turn: Turn, text: str) -> list[Reply]:
+        caller = turn.caller
+        pending = turn.store.pending(caller.workspace_id, caller.user_id)
+        if pending is not None:
+            handled = self._pending(turn, pending, text)
+            if handled is not None:
+                return handled
+        project = turn.project
+        if project is None:
+            turn.store.set_pending(
+                caller.workspace_id, caller.user_id, None, conversation.ASK_PROJECT_NAME, {}
+            )
+            return [turn.reply("welcome")]
+        return conversation.answer(turn, project, text)
+
+    def _pending(self, turn: Turn, pending: Pending, text: str) -> list[Reply] | None:
+        caller = turn.caller
+        if pending.kind == conversation.ASK_PROJECT_NAME:
+            created = projects.create(turn, text.strip(), "answer_project_name")
+            if created.error or turn.project is None:
+                return [created]
+            turn.store.clear_pending(caller.workspace_id, caller.user_id)
+            return [created, *conversation.start(turn, turn.project, "")]
+        decision = parse_yes_no(text)
+        if decision is None:
+            turn.store.clear_pending(caller.workspace_id, caller.user_id)
+            return None
+        return self._decide(turn, pending, decision)
+
+    def _confirm(self, turn: Turn, yes: bool) -> list[Reply]:
+        caller = turn.caller
+        pending = turn.store.pending(caller.workspace_id, caller.user_id)
+        if pending is None or pending.kind != entities.CREATE_ENTITIES:
+            return [turn.reply("nothing_pending")]
+        return self._decide(turn, pending, yes)
+
+    def _decide(self, turn: Turn, pending: Pending, yes: bool) -> list[Reply]:
+        caller = turn.caller
+        turn.store.clear_pending(caller.workspace_id, caller.user_id)
+        project = turn.project
+        if project is None or project.id != pending.project_id:
+            return [turn.reply("nothing_pending")]
+        if not yes:
+            replies = [turn.reply("cancelled")]
+            if conversation.active(turn, project) is not None:
+                replies += conversation.resume(turn, project)
+            return replies
+        names: list[str] = list(pending.payload.get("names", []))
+        existing = {e.name for e in turn.store.entities(project.id)}
+        for name in names:
+            if name not in existing:
+                entities.create(turn, project, name)
+        replies = [turn.reply("entities_created", names=names)]
+        return replies + self._replay(turn, pending.payload.get("then", {}))
+
+    def _replay(self, turn: Turn, then: dict[str, Any]) -> list[Reply]:
+        project = turn.project
+        text = str(then.get("text", ""))
+        if project is None:
+            return []
+        if then.get("op") == "assign":
+            return [commands.assign_text(turn, text)]
+        if then.get("op") == "answer":
+            return conversation.answer(turn, project, text)
+        return []

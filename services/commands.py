@@ -1,0 +1,310 @@
+"""The command language shared by Slack and the console: ``/ent …`` and ``/ent-assign …``."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+
+from services import assignments, conversation, entities, projects, reports
+from services.assign_args import parse_assign
+from services.resolve import Ambiguous, Resolved, resolve_competence
+from services.text import normalize
+from services.tokenize import ParseFailure, TokenizeError, split_args
+from services.turn import Reply, Turn
+from services.uai import normalize_uai
+from storage.state import CompetenceInfo, ProjectInfo
+from storage.vocab import SUCCESS_FACTORS, EntityKind
+
+ASSIGN = "/ent-assign"
+ENT = "/ent"
+
+_SUBCOMMANDS: dict[str, str] = {
+    "aide": "help", "help": "help", "?": "help",
+    "statut": "status", "status": "status", "matrice": "status", "etat": "status",
+    "lacunes": "gaps", "gaps": "gaps", "manques": "gaps",
+    "questions": "questions", "question": "questions",
+    "entite": "entity", "entites": "entity", "entity": "entity", "entities": "entity",
+    "facteurs": "factors", "facteur": "factors", "factors": "factors",
+    "historique": "history", "history": "history",
+    "projet": "project", "project": "project",
+    "desassigner": "unassign", "unassign": "unassign", "retirer": "unassign",
+    "assigner": "assign", "assign": "assign",
+}
+_ENTITY_ACTIONS = {
+    "ajouter": "add", "add": "add", "creer": "add", "nouvelle": "add",
+    "liste": "list", "list": "list", "lister": "list",
+    "renommer": "rename", "rename": "rename",
+}
+_PROJECT_ACTIONS = {
+    "creer": "create", "create": "create", "nouveau": "create",
+    "renommer": "rename", "rename": "rename", "moa": "moa",
+}
+_DONE = {"fait": True, "done": True, "ok": True, "oui": True, "yes": True,
+         "afaire": False, "a-faire": False, "todo": False, "non": False, "no": False}
+_RENAME_SEPARATORS = {"->", "=>", "en", "to", "→"}
+
+
+def _split_word(text: str) -> tuple[str, str]:
+    stripped = text.strip()
+    head, _, rest = stripped.partition(" ")
+    return head, rest.strip()
+
+
+def _unknown_word(turn: Turn, word: str, choices: dict[str, str], usage: str) -> Reply:
+    close = difflib.get_close_matches(normalize(word), list(choices), n=1, cutoff=0.6)
+    return turn.error(
+        "error", code="unknown_command", fragment=word, suggestion=close[0] if close else None,
+        usage=usage,
+    )
+
+
+def run(turn: Turn, command: str, text: str) -> list[Reply]:
+    """Run one slash command; the adapters give the command name and its text."""
+    name = command.strip().lower()
+    if name == ASSIGN:
+        if not text.strip():
+            return [turn.reply("assign_usage")]
+        return [assign_text(turn, text)]
+    if name != ENT:
+        return [turn.error("error", code="unknown_command", fragment=command, usage="help")]
+    word, rest = _split_word(text)
+    if not word:
+        return [help_reply(turn)]
+    sub = _SUBCOMMANDS.get(normalize(word))
+    if sub is None:
+        return [_unknown_word(turn, word, _SUBCOMMANDS, "help")]
+    if sub == "help":
+        return [help_reply(turn)]
+    if sub == "project":
+        return [project_command(turn, rest)]
+    project = turn.project
+    if project is None:
+        return [turn.error("no_project")]
+    handlers: dict[str, Callable[[Turn, ProjectInfo, str], list[Reply]]] = {
+        "status": lambda t, p, _r: [reports.status(t, p)],
+        "gaps": lambda t, p, _r: [reports.gaps(t, p)],
+        "questions": conversation.start,
+        "entity": lambda t, p, r: [entity_command(t, p, r)],
+        "factors": lambda t, p, r: [factors_command(t, p, r)],
+        "history": lambda t, p, r: [history_command(t, p, r)],
+        "unassign": unassign_command,
+        "assign": lambda t, _p, r: [assign_text(t, r)],
+    }
+    return handlers[sub](turn, project, rest)
+
+
+def help_reply(turn: Turn) -> Reply:
+    return turn.reply("help", project=turn.project)
+
+
+def competence_or_error(
+    turn: Turn, project: ProjectInfo, ref: str, usage: str
+) -> CompetenceInfo | Reply:
+    if not ref.strip():
+        return turn.error("error", code="missing_competence", fragment="", usage=usage)
+    result = resolve_competence(ref, turn.store.competences(project.id))
+    if isinstance(result, Resolved):
+        return result.item
+    if isinstance(result, Ambiguous):
+        return turn.error(
+            "error", code="ambiguous_competence", fragment=ref, candidates=result.candidates,
+            usage=usage,
+        )
+    return turn.error(
+        "error", code="out_of_range" if result.out_of_range else "unknown_competence",
+        fragment=ref, candidates=result.suggestions, usage=usage,
+    )
+
+
+def assign_text(turn: Turn, text: str) -> Reply:
+    """``/ent-assign <compétence> <entité> [interne|externe|mixte] [@contacts…] [pérenne]``."""
+    project = turn.project
+    if project is None:
+        return turn.error("no_project")
+    competences = turn.store.competences(project.id)
+    request = parse_assign(text, competences)
+    if isinstance(request, ParseFailure):
+        return turn.error(
+            "error", code=request.code.value, fragment=request.fragment,
+            candidates=request.candidates, usage="assign",
+        )
+    found = entities.find_or_confirm(
+        turn, project, [request.entity_name], {"op": "assign", "text": text}, "assign"
+    )
+    if isinstance(found, Reply):
+        return found
+    return assignments.assign(
+        turn, project, request.competence, found[0], turn.store.entities(project.id),
+        sourcing=request.sourcing.value if request.sourcing else None,
+        contacts=list(request.contacts),
+        keep=request.keep.value if request.keep else None,
+    )
+
+
+def unassign_command(turn: Turn, project: ProjectInfo, rest: str) -> list[Reply]:
+    competence = competence_or_error(turn, project, rest, "unassign")
+    if isinstance(competence, Reply):
+        return [competence]
+    return [assignments.unassign(turn, project, competence)]
+
+
+def history_command(turn: Turn, project: ProjectInfo, rest: str) -> Reply:
+    competence: CompetenceInfo | None = None
+    if rest.strip():
+        found = competence_or_error(turn, project, rest, "history")
+        if isinstance(found, Reply):
+            return found
+        competence = found
+    return reports.history(turn, project, competence)
+
+
+def _tokens(turn: Turn, text: str, usage: str) -> list[str] | Reply:
+    try:
+        return [token.value for token in split_args(text)]
+    except TokenizeError as exc:
+        return turn.error("error", code="unbalanced_quote", fragment=exc.fragment, usage=usage)
+
+
+def entity_command(turn: Turn, project: ProjectInfo, rest: str) -> Reply:
+    word, args = _split_word(rest)
+    if not word:
+        return reports.entities(turn, project)
+    action = _ENTITY_ACTIONS.get(normalize(word))
+    if action is None:
+        return _unknown_word(turn, word, _ENTITY_ACTIONS, "entity")
+    if action == "list":
+        return reports.entities(turn, project)
+    tokens = _tokens(turn, args, "entity_" + action)
+    if isinstance(tokens, Reply):
+        return tokens
+    if action == "add":
+        return add_entity(turn, project, tokens)
+    return rename_entity(turn, project, tokens)
+
+
+def add_entity(turn: Turn, project: ProjectInfo, tokens: list[str]) -> Reply:
+    usage = "entity_add"
+    kind: EntityKind | None = None
+    uai: str | None = None
+    words: list[str] = []
+    for token in tokens:
+        key = normalize(token)
+        candidate = normalize_uai(token)
+        if len(candidate) == 8 and candidate[:7].isdigit():
+            problem = entities.uai_problem(turn, candidate, usage)
+            if problem is not None:
+                return problem
+            uai = candidate
+        elif key in entities.KIND_KEYWORDS and words:
+            kind = entities.KIND_KEYWORDS[key]
+        else:
+            words.append(token)
+    name = " ".join(words)
+    problem = entities.name_problem(turn, name, usage)
+    if problem is not None:
+        return problem
+    existing = turn.store.entities(project.id)
+    key = normalize(name)
+    if any(normalize(entity.name) == key for entity in existing):
+        return turn.error("error", code="entity_exists", fragment=name, usage=usage)
+    entity = entities.create(turn, project, name.strip(), kind, uai)
+    return turn.announce("entity_added", entity=entity)
+
+
+def rename_entity(turn: Turn, project: ProjectInfo, tokens: list[str]) -> Reply:
+    usage = "entity_rename"
+    if len(tokens) > 2:
+        split = next((i for i, t in enumerate(tokens) if t.lower() in _RENAME_SEPARATORS), None)
+        if split is not None:
+            tokens = [" ".join(tokens[:split]), " ".join(tokens[split + 1:])]
+    if len(tokens) != 2 or not all(t.strip() for t in tokens):
+        return turn.error("error", code="rename_args", fragment=" ".join(tokens), usage=usage)
+    old_name, new_name = (t.strip() for t in tokens)
+    existing = turn.store.entities(project.id)
+    target = next((e for e in existing if normalize(e.name) == normalize(old_name)), None)
+    if target is None:
+        return turn.error(
+            "error", code="unknown_entity", fragment=old_name,
+            candidates=[e.name for e in existing][:10], usage=usage,
+        )
+    problem = entities.name_problem(turn, new_name, usage)
+    if problem is not None:
+        return problem
+    clash = next((e for e in existing if normalize(e.name) == normalize(new_name)), None)
+    if clash is not None and clash.id != target.id:
+        return turn.error("error", code="entity_exists", fragment=new_name, usage=usage)
+    if target.name == new_name:
+        return turn.reply("entity_unchanged", entity=target)
+    turn.store.rename_entity(target.id, new_name, normalize(new_name))
+    turn.store.add_history(
+        project, turn.actor,
+        [{"action": "entity.rename", "subject": new_name, "field": "name",
+          "old_value": target.name, "new_value": new_name}],
+    )
+    return turn.announce("entity_renamed", old=target.name, new=new_name)
+
+
+def factors_command(turn: Turn, project: ProjectInfo, rest: str) -> Reply:
+    words = rest.replace(",", " ").split()
+    if not words:
+        return reports.factors(turn, project)
+    numbers: list[int] = []
+    done: bool | None = None
+    for word in words:
+        key = normalize(word)
+        if key in _DONE:
+            done = _DONE[key]
+        elif word.isdigit() and int(word) in SUCCESS_FACTORS:
+            numbers.append(int(word))
+        else:
+            return turn.error("error", code="bad_factor", fragment=word, usage="factors")
+    if not numbers:
+        return turn.error("error", code="bad_factor", fragment=rest, usage="factors")
+    done = True if done is None else done
+    state = turn.store.load_state(project)
+    changed = []
+    for number in dict.fromkeys(numbers):
+        if state.factors.get(number, False) == done and number in state.factors:
+            continue
+        turn.store.save_factor(project, number, done, turn.actor, number in state.factors)
+        changed.append(number)
+        turn.store.add_history(
+            project, turn.actor,
+            [{"action": "factor", "subject": f"facteur:{number}", "field": "done",
+              "old_value": str(state.factors.get(number, False)).lower(),
+              "new_value": str(done).lower()}],
+        )
+    if not changed:
+        return reports.factors(turn, project)
+    return turn.announce("factors_changed", numbers=changed, done=done)
+
+
+def project_command(turn: Turn, rest: str) -> Reply:
+    word, args = _split_word(rest)
+    project = turn.project
+    if not word:
+        if project is None:
+            return turn.error("no_project")
+        return reports.status(turn, project)
+    action = _PROJECT_ACTIONS.get(normalize(word))
+    if action is None:
+        return _unknown_word(turn, word, _PROJECT_ACTIONS, "project")
+    name = _unquote(args)
+    if action == "create":
+        return projects.create(turn, name, "project_create")
+    if project is None:
+        return turn.error("no_project")
+    if action == "rename":
+        return projects.rename(turn, project, name, "project_rename")
+    result = projects.set_moa(turn, project, name, "project_moa")
+    if isinstance(result, Reply):
+        return result
+    return turn.announce("moa_set", project=result)
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    for left, right in (('"', '"'), ("«", "»"), ("“", "”")):
+        if len(text) >= 2 and text.startswith(left) and text.endswith(right):
+            return text[1:-1].strip()
+    return text

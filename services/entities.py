@@ -1,0 +1,124 @@
+"""Entities (who can own a competence): validation, kind inference, creation after confirmation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.resolve import Ambiguous, Resolved, resolve_entity
+from services.text import has_control_chars, normalize, words
+from services.turn import Reply, Turn
+from services.uai import expected_letter, is_valid_uai
+from storage.state import EntityInfo, ProjectInfo
+from storage.vocab import EntityKind
+
+MAX_NAME = 200
+CREATE_ENTITIES = "create_entities"
+
+_KIND_WORDS: dict[str, EntityKind] = {
+    "academie": EntityKind.ACADEMIE, "rectorat": EntityKind.ACADEMIE,
+    "dane": EntityKind.ACADEMIE, "drane": EntityKind.ACADEMIE, "dsden": EntityKind.ACADEMIE,
+    "daj": EntityKind.ACADEMIE, "erun": EntityKind.ACADEMIE, "inspection": EntityKind.ACADEMIE,
+    "circonscription": EntityKind.ACADEMIE,
+    "departement": EntityKind.COLLECTIVITE, "region": EntityKind.COLLECTIVITE,
+    "commune": EntityKind.COLLECTIVITE, "mairie": EntityKind.COLLECTIVITE,
+    "ville": EntityKind.COLLECTIVITE, "metropole": EntityKind.COLLECTIVITE,
+    "collectivite": EntityKind.COLLECTIVITE, "conseil": EntityKind.COLLECTIVITE,
+    "dsi": EntityKind.COLLECTIVITE,
+    "ecole": EntityKind.ECOLE, "college": EntityKind.ECOLE, "lycee": EntityKind.ECOLE,
+    "etablissement": EntityKind.ECOLE,
+    "editeur": EntityKind.EDITEUR, "publisher": EntityKind.EDITEUR,
+    "prestataire": EntityKind.PRESTATAIRE, "integrateur": EntityKind.PRESTATAIRE,
+    "hebergeur": EntityKind.PRESTATAIRE, "societe": EntityKind.PRESTATAIRE,
+}
+
+KIND_KEYWORDS: dict[str, EntityKind] = {
+    "academie": EntityKind.ACADEMIE, "collectivite": EntityKind.COLLECTIVITE,
+    "ecole": EntityKind.ECOLE, "etablissement": EntityKind.ECOLE,
+    "ecole-etablissement": EntityKind.ECOLE, "editeur": EntityKind.EDITEUR,
+    "prestataire": EntityKind.PRESTATAIRE, "autre": EntityKind.AUTRE,
+    "school": EntityKind.ECOLE, "publisher": EntityKind.EDITEUR, "provider": EntityKind.PRESTATAIRE,
+    "authority": EntityKind.COLLECTIVITE, "other": EntityKind.AUTRE,
+}
+
+
+def infer_kind(name: str) -> EntityKind:
+    """Guess an entity's kind from its name (``DANE Rennes`` → académie)."""
+    for word in words(name):
+        kind = _KIND_WORDS.get(word)
+        if kind is not None:
+            return kind
+    return EntityKind.AUTRE
+
+
+def name_problem(turn: Turn, name: str, usage: str) -> Reply | None:
+    """A reply explaining why ``name`` can't be an entity name, or None if it can."""
+    if not name.strip():
+        return turn.error("error", code="empty_name", fragment=name, usage=usage)
+    if len(name) > MAX_NAME:
+        return turn.error(
+            "error", code="too_long", fragment=name[:40], limit=MAX_NAME, usage=usage
+        )
+    if has_control_chars(name):
+        return turn.error("error", code="control_chars", fragment=name[:40], usage=usage)
+    return None
+
+
+def uai_problem(turn: Turn, uai: str, usage: str) -> Reply | None:
+    if is_valid_uai(uai):
+        return None
+    letter = expected_letter(uai)
+    return turn.error("error", code="bad_uai", fragment=uai, expected=letter, usage=usage)
+
+
+def find_or_confirm(
+    turn: Turn, project: ProjectInfo, names: list[str], then: dict[str, Any], usage: str
+) -> list[EntityInfo] | Reply:
+    """Resolve entity names; unknown ones are created only once the caller confirms.
+
+    When some are unknown, the pending action remembers ``then`` so that the
+    request is replayed after ``oui``.
+    """
+    existing = turn.store.entities(project.id)
+    found: list[EntityInfo] = []
+    unknown: list[str] = []
+    suggestions: dict[str, list[str]] = {}
+    for name in names:
+        name = name.strip()
+        problem = name_problem(turn, name, usage)
+        if problem is not None:
+            return problem
+        result = resolve_entity(name, existing)
+        if isinstance(result, Resolved):
+            found.append(result.item)
+        elif isinstance(result, Ambiguous):
+            return turn.error(
+                "error", code="ambiguous_entity", fragment=name,
+                candidates=[e.name for e in result.candidates], usage=usage,
+            )
+        elif name not in unknown:
+            unknown.append(name)
+            suggestions[name] = [e.name for e in result.suggestions]
+    if not unknown:
+        return found
+    turn.store.set_pending(
+        turn.caller.workspace_id, turn.actor, project.id, CREATE_ENTITIES,
+        {"names": unknown, "then": then},
+    )
+    return turn.reply(
+        "confirm_create", names=unknown, suggestions=suggestions,
+        kinds={name: infer_kind(name).value for name in unknown},
+    )
+
+
+def create(
+    turn: Turn, project: ProjectInfo, name: str, kind: EntityKind | None = None,
+    uai: str | None = None,
+) -> EntityInfo:
+    entity = turn.store.add_entity(
+        project, name, normalize(name), (kind or infer_kind(name)).value, uai, turn.actor
+    )
+    turn.store.add_history(
+        project, turn.actor,
+        [{"action": "entity.add", "subject": name, "field": "kind", "new_value": entity.kind}],
+    )
+    return entity

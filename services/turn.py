@@ -1,0 +1,53 @@
+"""What one request to the bot carries: who asks, where, and the transaction it runs in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from storage.state import ProjectInfo
+from storage.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    workspace_id: str
+    user_id: str
+    channel_id: str | None
+    language: str = "fr"
+    timezone: str = "Europe/Paris"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A template to render and its data; ``public`` replies are changes the channel sees."""
+
+    template: str
+    data: dict[str, Any] = field(default_factory=dict)
+    public: bool = False
+    error: bool = False
+    language: str = "fr"
+
+
+@dataclass(slots=True)
+class Turn:
+    store: Store
+    caller: Caller
+    project: ProjectInfo | None
+
+    @property
+    def language(self) -> str:
+        return self.project.language if self.project else self.caller.language
+
+    @property
+    def actor(self) -> str:
+        return self.caller.user_id
+
+    def reply(self, template: str, **data: Any) -> Reply:
+        return Reply(template, data, language=self.language)
+
+    def announce(self, template: str, **data: Any) -> Reply:
+        return Reply(template, {"actor": self.actor, **data}, public=True, language=self.language)
+
+    def error(self, template: str, **data: Any) -> Reply:
+        return Reply(template, data, error=True, language=self.language)

@@ -1,0 +1,159 @@
+"""SQLModel tables. Every row is scoped by workspace (the Slack team id)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _when() -> Any:
+    return Field(sa_column=Column(DateTime(), nullable=False))
+
+
+class Workspace(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=64)
+    created_at: datetime = _when()
+
+
+class Project(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("workspace_id", "channel_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspace.id", index=True, max_length=64)
+    name: str = Field(max_length=200)
+    territory_kind: str | None = Field(default=None, max_length=32)
+    moa: str | None = Field(default=None, max_length=200)
+    language: str = Field(default="fr", max_length=8)
+    timezone: str = Field(default="Europe/Paris", max_length=64)
+    channel_id: str | None = Field(default=None, max_length=64)
+    created_by: str = Field(max_length=200)
+    created_at: datetime = _when()
+
+
+class Entity(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("project_id", "name_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspace.id", max_length=64)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    name: str = Field(max_length=200)
+    name_key: str = Field(max_length=200)
+    kind: str = Field(default="autre", max_length=32)
+    uai: str | None = Field(default=None, max_length=8)
+    created_by: str = Field(max_length=200)
+    created_at: datetime = _when()
+
+
+class Competence(SQLModel, table=True):
+    """The catalogue: the sheet's 19 (no workspace, no project) and a project's own."""
+
+    __table_args__ = (UniqueConstraint("project_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str | None = Field(default=None, foreign_key="workspace.id", max_length=64)
+    project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
+    number: int
+    code: str = Field(max_length=64)
+    label_fr: str = Field(sa_column=Column(Text(), nullable=False))
+    label_en: str = Field(sa_column=Column(Text(), nullable=False))
+    families: str = Field(max_length=100)
+    profiles_fr: str = Field(default="", max_length=200)
+    aliases: str = Field(default="", max_length=200)
+
+
+class Assignment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("project_id", "competence_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspace.id", max_length=64)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    competence_id: int = Field(foreign_key="competence.id")
+    entity_id: int | None = Field(default=None, foreign_key="entity.id")
+    sourcing: str | None = Field(default=None, max_length=16)
+    contacts: list[str] = Field(default_factory=list, sa_column=Column(JSON(), nullable=False))
+    provider: str | None = Field(default=None, max_length=200)
+    service_level: str | None = Field(default=None, max_length=500)
+    keep: str = Field(default="a_decider", max_length=16)
+    notes: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+    updated_by: str = Field(max_length=200)
+    updated_at: datetime = _when()
+
+
+class KeyAnswer(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("project_id", "question"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspace.id", max_length=64)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    question: int
+    text: str = Field(sa_column=Column(Text(), nullable=False))
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON(), nullable=False))
+    answered_by: str = Field(max_length=200)
+    answered_at: datetime = _when()
+
+
+class SuccessFactor(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("project_id", "factor"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspace.id", max_length=64)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    factor: int
+    done: bool = False
+    updated_by: str = Field(max_length=200)
+    updated_at: datetime = _when()
+
+
+class HistoryEntry(SQLModel, table=True):
+    """Append-only log of every change: who, when, what, old → new."""
+
+    __tablename__ = "history"
+    __table_args__ = (Index("ix_history_project_competence", "project_id", "competence_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspace.id", max_length=64)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    competence_id: int | None = Field(default=None, foreign_key="competence.id")
+    at: datetime = _when()
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=32)
+    subject: str = Field(max_length=200)
+    field: str = Field(default="", max_length=32)
+    old_value: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+    new_value: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+
+
+class Conversation(SQLModel, table=True):
+    """The onboarding conversation of a project, stored so it survives a restart."""
+
+    __table_args__ = (UniqueConstraint("project_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspace.id", max_length=64)
+    project_id: int = Field(foreign_key="project.id")
+    step: str = Field(max_length=32)
+    position: int = 0
+    active: bool = True
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON(), nullable=False))
+    channel_id: str | None = Field(default=None, max_length=64)
+    thread_ts: str | None = Field(default=None, max_length=32)
+    updated_by: str = Field(max_length=200)
+    updated_at: datetime = _when()
+
+
+class PendingAction(SQLModel, table=True):
+    """A change waiting for its author's confirmation (e.g. creating a new entity)."""
+
+    __tablename__ = "pending_action"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspace.id", max_length=64)
+    project_id: int | None = Field(default=None, foreign_key="project.id")
+    user_id: str = Field(max_length=200)
+    kind: str = Field(max_length=32)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON(), nullable=False))
+    created_at: datetime = _when()

@@ -1,0 +1,435 @@
+"""Queries and writes, one :class:`Store` per transaction.
+
+Reads return the immutable snapshots of :mod:`storage.state`; the hot reads
+(``load_state``) issue one statement per table and build no ORM objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, insert, or_, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    Assignment,
+    Competence,
+    Conversation,
+    Entity,
+    HistoryEntry,
+    KeyAnswer,
+    PendingAction,
+    Project,
+    SuccessFactor,
+    Workspace,
+)
+from storage.state import (
+    AnswerInfo,
+    AssignmentInfo,
+    CompetenceInfo,
+    EntityInfo,
+    ProjectInfo,
+    ProjectState,
+)
+
+
+ASSIGNMENT: Table = Assignment.__table__  # type: ignore[attr-defined]
+COMPETENCE: Table = Competence.__table__  # type: ignore[attr-defined]
+CONVERSATION: Table = Conversation.__table__  # type: ignore[attr-defined]
+ENTITY: Table = Entity.__table__  # type: ignore[attr-defined]
+HISTORY_ENTRY: Table = HistoryEntry.__table__  # type: ignore[attr-defined]
+KEY_ANSWER: Table = KeyAnswer.__table__  # type: ignore[attr-defined]
+PENDING_ACTION: Table = PendingAction.__table__  # type: ignore[attr-defined]
+PROJECT: Table = Project.__table__  # type: ignore[attr-defined]
+SUCCESS_FACTOR: Table = SuccessFactor.__table__  # type: ignore[attr-defined]
+WORKSPACE: Table = Workspace.__table__  # type: ignore[attr-defined]
+
+
+def utcnow() -> datetime:
+    """Naive UTC, the form every timestamp is stored in (SQLite keeps no offset)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    field: str
+    old_value: str | None
+    new_value: str | None
+    competence_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationState:
+    project_id: int
+    step: str
+    position: int
+    active: bool
+    data: dict[str, Any]
+    channel_id: str | None
+    thread_ts: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    project_id: int | None
+    kind: str
+    payload: dict[str, Any]
+
+
+_PROJECT_COLUMNS = (
+    PROJECT.c.id, PROJECT.c.workspace_id, PROJECT.c.name, PROJECT.c.territory_kind, PROJECT.c.moa,
+    PROJECT.c.language, PROJECT.c.timezone, PROJECT.c.channel_id,
+)
+_COMPETENCE_COLUMNS = (
+    COMPETENCE.c.id, COMPETENCE.c.number, COMPETENCE.c.code, COMPETENCE.c.label_fr,
+    COMPETENCE.c.label_en, COMPETENCE.c.families, COMPETENCE.c.aliases, COMPETENCE.c.project_id,
+)
+_ASSIGNMENT_COLUMNS = (
+    ASSIGNMENT.c.competence_id, ASSIGNMENT.c.entity_id, ASSIGNMENT.c.sourcing, ASSIGNMENT.c.contacts,
+    ASSIGNMENT.c.provider, ASSIGNMENT.c.service_level, ASSIGNMENT.c.keep, ASSIGNMENT.c.notes,
+    ASSIGNMENT.c.updated_by, ASSIGNMENT.c.updated_at,
+)
+
+
+def _project(row: Sequence[Any]) -> ProjectInfo:
+    return ProjectInfo(*row)
+
+
+def _competence(row: Sequence[Any]) -> CompetenceInfo:
+    return CompetenceInfo(
+        id=row[0], number=row[1], code=row[2], label_fr=row[3], label_en=row[4],
+        families=tuple(row[5].split(",")) if row[5] else (),
+        aliases=tuple(row[6].split(",")) if row[6] else (),
+        custom=row[7] is not None,
+    )
+
+
+def _assignment(row: Sequence[Any]) -> AssignmentInfo:
+    return AssignmentInfo(
+        competence_id=row[0], entity_id=row[1], sourcing=row[2], contacts=tuple(row[3] or ()),
+        provider=row[4], service_level=row[5], keep=row[6], notes=row[7],
+        updated_by=row[8], updated_at=row[9],
+    )
+
+
+class Store:
+    """The queries of one transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- workspaces and projects -------------------------------------------------
+
+    def ensure_workspace(self, workspace_id: str) -> None:
+        found = self.session.execute(
+            select(WORKSPACE.c.id).where(WORKSPACE.c.id == workspace_id)
+        ).first()
+        if found is None:
+            self.session.execute(insert(WORKSPACE).values(id=workspace_id, created_at=utcnow()))
+
+    def project_for_channel(self, workspace_id: str, channel_id: str) -> ProjectInfo | None:
+        row = self.session.execute(
+            select(*_PROJECT_COLUMNS).where(
+                PROJECT.c.workspace_id == workspace_id, PROJECT.c.channel_id == channel_id
+            )
+        ).first()
+        return None if row is None else _project(row)
+
+    def project(self, workspace_id: str, project_id: int) -> ProjectInfo | None:
+        row = self.session.execute(
+            select(*_PROJECT_COLUMNS).where(
+                PROJECT.c.workspace_id == workspace_id, PROJECT.c.id == project_id
+            )
+        ).first()
+        return None if row is None else _project(row)
+
+    def projects(self, workspace_id: str) -> list[ProjectInfo]:
+        rows = self.session.execute(
+            select(*_PROJECT_COLUMNS)
+            .where(PROJECT.c.workspace_id == workspace_id)
+            .order_by(PROJECT.c.name, PROJECT.c.id)
+        )
+        return [_project(row) for row in rows]
+
+    def create_project(
+        self, workspace_id: str, name: str, channel_id: str | None, actor: str,
+        language: str, timezone: str,
+    ) -> ProjectInfo:
+        self.ensure_workspace(workspace_id)
+        project_id = self.session.execute(
+            insert(PROJECT)
+            .values(
+                workspace_id=workspace_id, name=name, channel_id=channel_id, created_by=actor,
+                created_at=utcnow(), language=language, timezone=timezone,
+            )
+            .returning(PROJECT.c.id)
+        ).scalar_one()
+        return ProjectInfo(
+            id=project_id, workspace_id=workspace_id, name=name, language=language,
+            timezone=timezone, channel_id=channel_id,
+        )
+
+    def update_project(self, project_id: int, **values: Any) -> None:
+        self.session.execute(update(PROJECT).where(PROJECT.c.id == project_id).values(**values))
+
+    # -- catalogue and entities ----------------------------------------------------
+
+    def competences(self, project_id: int) -> tuple[CompetenceInfo, ...]:
+        rows = self.session.execute(
+            select(*_COMPETENCE_COLUMNS)
+            .where(or_(COMPETENCE.c.project_id.is_(None), COMPETENCE.c.project_id == project_id))
+            .order_by(COMPETENCE.c.number, COMPETENCE.c.id)
+        )
+        return tuple(_competence(row) for row in rows)
+
+    def entities(self, project_id: int) -> tuple[EntityInfo, ...]:
+        rows = self.session.execute(
+            select(ENTITY.c.id, ENTITY.c.name, ENTITY.c.kind, ENTITY.c.uai)
+            .where(ENTITY.c.project_id == project_id)
+            .order_by(ENTITY.c.name_key, ENTITY.c.id)
+        )
+        return tuple(EntityInfo(*row) for row in rows)
+
+    def add_entity(
+        self, project: ProjectInfo, name: str, name_key: str, kind: str, uai: str | None,
+        actor: str,
+    ) -> EntityInfo:
+        entity_id = self.session.execute(
+            insert(ENTITY)
+            .values(
+                workspace_id=project.workspace_id, project_id=project.id, name=name,
+                name_key=name_key, kind=kind, uai=uai, created_by=actor, created_at=utcnow(),
+            )
+            .returning(ENTITY.c.id)
+        ).scalar_one()
+        return EntityInfo(id=entity_id, name=name, kind=kind, uai=uai)
+
+    def rename_entity(self, entity_id: int, name: str, name_key: str) -> None:
+        self.session.execute(
+            update(ENTITY).where(ENTITY.c.id == entity_id).values(name=name, name_key=name_key)
+        )
+
+    # -- the project's state -------------------------------------------------------
+
+    def load_state(self, project: ProjectInfo) -> ProjectState:
+        """Five statements, whatever the size of the project or of the database."""
+        pid = project.id
+        competences = self.competences(pid)
+        entities = self.entities(pid)
+        assignments = {
+            row[0]: _assignment(row)
+            for row in self.session.execute(
+                select(*_ASSIGNMENT_COLUMNS).where(ASSIGNMENT.c.project_id == pid)
+            )
+        }
+        answers = {
+            row[0]: AnswerInfo(*row)
+            for row in self.session.execute(
+                select(
+                    KEY_ANSWER.c.question, KEY_ANSWER.c.text, KEY_ANSWER.c.data, KEY_ANSWER.c.answered_by,
+                    KEY_ANSWER.c.answered_at,
+                ).where(KEY_ANSWER.c.project_id == pid)
+            )
+        }
+        factors = {
+            row[0]: bool(row[1])
+            for row in self.session.execute(
+                select(SUCCESS_FACTOR.c.factor, SUCCESS_FACTOR.c.done).where(
+                    SUCCESS_FACTOR.c.project_id == pid
+                )
+            )
+        }
+        return ProjectState(project, competences, entities, assignments, answers, factors)
+
+    def assignment(self, project_id: int, competence_id: int) -> AssignmentInfo | None:
+        row = self.session.execute(
+            select(*_ASSIGNMENT_COLUMNS).where(
+                ASSIGNMENT.c.project_id == project_id, ASSIGNMENT.c.competence_id == competence_id
+            )
+        ).first()
+        return None if row is None else _assignment(row)
+
+    def save_assignment(
+        self, project: ProjectInfo, new: AssignmentInfo, exists: bool, actor: str
+    ) -> None:
+        values = {
+            "entity_id": new.entity_id, "sourcing": new.sourcing, "contacts": list(new.contacts),
+            "provider": new.provider, "service_level": new.service_level, "keep": new.keep,
+            "notes": new.notes, "updated_by": actor, "updated_at": utcnow(),
+        }
+        if exists:
+            self.session.execute(
+                update(ASSIGNMENT)
+                .where(
+                    ASSIGNMENT.c.project_id == project.id,
+                    ASSIGNMENT.c.competence_id == new.competence_id,
+                )
+                .values(**values)
+            )
+        else:
+            self.session.execute(
+                insert(ASSIGNMENT).values(
+                    workspace_id=project.workspace_id, project_id=project.id,
+                    competence_id=new.competence_id, **values,
+                )
+            )
+
+    def save_answer(
+        self, project: ProjectInfo, question: int, text: str, data: dict[str, Any], actor: str,
+        exists: bool,
+    ) -> None:
+        values = {"text": text, "data": data, "answered_by": actor, "answered_at": utcnow()}
+        if exists:
+            self.session.execute(
+                update(KEY_ANSWER)
+                .where(KEY_ANSWER.c.project_id == project.id, KEY_ANSWER.c.question == question)
+                .values(**values)
+            )
+        else:
+            self.session.execute(
+                insert(KEY_ANSWER).values(
+                    workspace_id=project.workspace_id, project_id=project.id, question=question,
+                    **values,
+                )
+            )
+
+    def delete_answer(self, project_id: int, question: int) -> None:
+        self.session.execute(
+            delete(KEY_ANSWER).where(
+                KEY_ANSWER.c.project_id == project_id, KEY_ANSWER.c.question == question
+            )
+        )
+
+    def save_factor(
+        self, project: ProjectInfo, factor: int, done: bool, actor: str, exists: bool
+    ) -> None:
+        values = {"done": done, "updated_by": actor, "updated_at": utcnow()}
+        if exists:
+            self.session.execute(
+                update(SUCCESS_FACTOR)
+                .where(SUCCESS_FACTOR.c.project_id == project.id, SUCCESS_FACTOR.c.factor == factor)
+                .values(**values)
+            )
+        else:
+            self.session.execute(
+                insert(SUCCESS_FACTOR).values(
+                    workspace_id=project.workspace_id, project_id=project.id, factor=factor,
+                    **values,
+                )
+            )
+
+    # -- history -------------------------------------------------------------------
+
+    def add_history(self, project: ProjectInfo, actor: str, rows: Sequence[dict[str, Any]]) -> None:
+        """Append ``rows`` (action, subject, field, old_value, new_value, competence_id)."""
+        if not rows:
+            return
+        now = utcnow()
+        self.session.execute(
+            insert(HISTORY_ENTRY),
+            [
+                {
+                    "workspace_id": project.workspace_id, "project_id": project.id, "at": now,
+                    "actor": actor, "competence_id": None, "field": "", "old_value": None,
+                    "new_value": None, **row,
+                }
+                for row in rows
+            ],
+        )
+
+    def history(
+        self, project_id: int, competence_id: int | None = None, limit: int = 20
+    ) -> list[HistoryRow]:
+        query = select(
+            HISTORY_ENTRY.c.at, HISTORY_ENTRY.c.actor, HISTORY_ENTRY.c.action, HISTORY_ENTRY.c.subject,
+            HISTORY_ENTRY.c.field, HISTORY_ENTRY.c.old_value, HISTORY_ENTRY.c.new_value,
+            HISTORY_ENTRY.c.competence_id,
+        ).where(HISTORY_ENTRY.c.project_id == project_id)
+        if competence_id is not None:
+            query = query.where(HISTORY_ENTRY.c.competence_id == competence_id)
+        query = query.order_by(HISTORY_ENTRY.c.id.desc()).limit(limit)
+        return [HistoryRow(*row) for row in self.session.execute(query)]
+
+    # -- conversation and pending confirmations --------------------------------------
+
+    def conversation(self, project_id: int) -> ConversationState | None:
+        row = self.session.execute(
+            select(
+                CONVERSATION.c.project_id, CONVERSATION.c.step, CONVERSATION.c.position,
+                CONVERSATION.c.active, CONVERSATION.c.data, CONVERSATION.c.channel_id,
+                CONVERSATION.c.thread_ts,
+            ).where(CONVERSATION.c.project_id == project_id)
+        ).first()
+        return None if row is None else ConversationState(*row)
+
+    def save_conversation(
+        self, project: ProjectInfo, state: ConversationState, actor: str, exists: bool
+    ) -> None:
+        values = {
+            "step": state.step, "position": state.position, "active": state.active,
+            "data": state.data, "channel_id": state.channel_id, "thread_ts": state.thread_ts,
+            "updated_by": actor, "updated_at": utcnow(),
+        }
+        if exists:
+            self.session.execute(
+                update(CONVERSATION).where(CONVERSATION.c.project_id == project.id).values(**values)
+            )
+        else:
+            self.session.execute(
+                insert(CONVERSATION).values(
+                    workspace_id=project.workspace_id, project_id=project.id, **values
+                )
+            )
+
+    def pending(self, workspace_id: str, user_id: str) -> Pending | None:
+        row = self.session.execute(
+            select(PENDING_ACTION.c.project_id, PENDING_ACTION.c.kind, PENDING_ACTION.c.payload).where(
+                PENDING_ACTION.c.workspace_id == workspace_id, PENDING_ACTION.c.user_id == user_id
+            )
+        ).first()
+        return None if row is None else Pending(*row)
+
+    def set_pending(
+        self, workspace_id: str, user_id: str, project_id: int | None, kind: str,
+        payload: dict[str, Any],
+    ) -> None:
+        self.clear_pending(workspace_id, user_id)
+        self.ensure_workspace(workspace_id)
+        self.session.execute(
+            insert(PENDING_ACTION).values(
+                workspace_id=workspace_id, user_id=user_id, project_id=project_id, kind=kind,
+                payload=payload, created_at=utcnow(),
+            )
+        )
+
+    def clear_pending(self, workspace_id: str, user_id: str) -> None:
+        self.session.execute(
+            delete(PENDING_ACTION).where(
+                PENDING_ACTION.c.workspace_id == workspace_id, PENDING_ACTION.c.user_id == user_id
+            )
+        )
+
+
+class Database:
+    """The engine, and the transactions every change runs in."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield Store(session)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
