@@ -43,10 +43,12 @@ class Assistant:
     def _run(self, caller: Caller, action: Callable[[Turn], list[Reply]]) -> list[Reply]:
         try:
             with self.database.transaction() as store:
-                project = (
-                    store.project_for_channel(caller.workspace_id, caller.channel_id)
-                    if caller.channel_id else None
-                )
+                if caller.project_id is not None:
+                    project = store.project(caller.workspace_id, caller.project_id)
+                elif caller.channel_id:
+                    project = store.project_for_channel(caller.workspace_id, caller.channel_id)
+                else:
+                    project = None
                 replies = action(Turn(store, caller, project))
                 if any(reply.error for reply in replies):
                     raise _Rollback(replies)

@@ -16,6 +16,8 @@ class Caller:
     channel_id: str | None
     language: str = "fr"
     timezone: str = "Europe/Paris"
+    project_id: int | None = None
+    """Set where the channel doesn't say which project (a direct message)."""
 
 
 @dataclass(frozen=True, slots=True)

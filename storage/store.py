@@ -390,6 +390,14 @@ class Store:
                 )
             )
 
+    def set_thread(self, project_id: int, channel_id: str, thread_ts: str) -> None:
+        """Remember the Slack thread the conversation is held in."""
+        self.session.execute(
+            update(CONVERSATION)
+            .where(CONVERSATION.c.project_id == project_id)
+            .values(channel_id=channel_id, thread_ts=thread_ts)
+        )
+
     def pending(self, workspace_id: str, user_id: str) -> Pending | None:
         row = self.session.execute(
             select(PENDING_ACTION.c.project_id, PENDING_ACTION.c.kind, PENDING_ACTION.c.payload).where(
