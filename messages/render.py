@@ -30,6 +30,13 @@ MAX_HEADER = 150
 BUTTON = "::button "
 CONTEXT = "::context "
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+EMOJI = {
+    ":white_check_mark:": "✅", ":red_circle:": "🔴", ":large_orange_circle:": "🟠",
+    ":white_circle:": "⚪", ":warning:": "⚠️", ":tada:": "🎉", ":memo:": "📝",
+    ":sparkles:": "✨", ":raising_hand:": "🙋", ":heavy_minus_sign:": "➖",
+    ":white_square:": "⬜",
+}
+EMOJI_CODE = re.compile(r":[a-z_]+:")
 
 
 def escape_mrkdwn(text: str) -> str:
@@ -86,7 +93,8 @@ class Messages:
                 line = ""
             if line.strip() or (lines and lines[-1]):
                 lines.append(line.rstrip())
-        return "\n".join(lines).strip("\n")
+        text = "\n".join(lines).strip("\n")
+        return EMOJI_CODE.sub(lambda m: EMOJI.get(m.group(0), m.group(0)), text)
 
     def slack(self, template: str, data: Mapping[str, Any], language: str = "fr") -> Rendered:
         """The reply as Block Kit blocks plus its notification text."""

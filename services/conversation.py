@@ -38,7 +38,10 @@ def start(turn: Turn, project: ProjectInfo, rest: str) -> list[Reply]:
         if rest not in ("1", "2", "3", "4"):
             return [turn.error("error", code="bad_question", fragment=rest, usage="questions")]
         step = "q" + rest
-    elif current is not None and current.active and current.step != "done":
+    elif current is not None and current.step != "done":
+        if not current.active:
+            current = replace(current, active=True)
+            _save(turn, project, current)
         return [turn.reply("resume"), *_ask(turn, project, current)]
     else:
         step = "moa" if not project.moa else "q1"

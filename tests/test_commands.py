@@ -1,0 +1,216 @@
+"""The command language, driven through the console as a user types it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import Application
+from bot.console import CHANNEL, WORKSPACE
+from storage.state import ProjectState
+from tests.support.console import say
+from tests.support.db import count_statements, dump
+
+
+def state(app: Application) -> ProjectState:
+    with app.database.transaction() as store:
+        project = store.project_for_channel(WORKSPACE, CHANNEL)
+        assert project is not None
+        return store.load_state(project)
+
+
+def owner(app: Application, number: int) -> str | None:
+    snapshot = state(app)
+    competence = next(c for c in snapshot.competences if c.number == number)
+    assignment = snapshot.assignments.get(competence.id)
+    entity = snapshot.entity(assignment.entity_id) if assignment else None
+    return entity.name if entity else None
+
+
+@pytest.fixture
+def project(app: Application) -> Application:
+    say(app, "/ent projet creer ENT des collèges d'Ille-et-Vilaine")
+    return app
+
+
+def test_help_lists_the_commands(app: Application) -> None:
+    out = say(app, "/ent")
+    assert "/ent statut" in out and "/ent-assign" in out and "/ent projet creer" in out
+
+
+@pytest.mark.parametrize(
+    ("line", "number", "entity", "sourcing", "contacts"),
+    [
+        ("/ent-assign 7 Éditeur Open ENT externe", 7, "Éditeur Open ENT", "externe", ()),
+        ("/ent-assign hébergement à Éditeur Open ENT externe @alice", 7, "Éditeur Open ENT",
+         "externe", ("@alice",)),
+        ("/ent-assign \"Formation à l'utilisation de l'ENT\" \"DANE Rennes\" interne", 10,
+         "DANE Rennes", "interne", ()),
+        ("/ent-assign juridique DAJ Rectorat", 15, "DAJ Rectorat", None, ()),
+    ],
+)
+def test_the_issue_examples_assign_after_confirming_the_new_entity(
+    project: Application, line: str, number: int, entity: str, sourcing: str | None,
+    contacts: tuple[str, ...],
+) -> None:
+    asked = say(project, line)
+    assert f"L'entité « {entity} » n'existe pas encore" in asked
+    assert owner(project, number) is None
+
+    out = say(project, "oui")
+
+    assert f"Entité créée : *{entity}*" in out
+    assert f"a confié *{number}.*" in out
+    snapshot = state(project)
+    competence = next(c for c in snapshot.competences if c.number == number)
+    assignment = snapshot.assignments[competence.id]
+    assert owner(project, number) == entity
+    assert assignment.sourcing == sourcing
+    assert assignment.contacts == contacts
+
+
+def test_existing_entity_is_used_without_confirmation_and_history_records_it(
+    project: Application,
+) -> None:
+    say(project, "/ent entite ajouter DSI du Département", "/ent-assign reseau dsi du departement")
+    out = say(project, "/ent-assign 4 DSI du Département mixte @bob pérenne")
+    assert "n'existe pas encore" not in out
+    history = say(project, "/ent historique réseau")
+    assert "∅ → DSI du Département" in history
+    assert "∅ → mixte" in history
+    assert "a_decider → oui" in history
+
+
+def test_no_project_yet_says_how_to_create_one(app: Application) -> None:
+    out = say(app, "/ent statut")
+    assert "/ent projet creer" in out
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/ent-assign 20 DSI", "Il n'y a pas de compétence n°20"),
+        ("/ent-assign 0 DSI", "n°0"),
+        ("/ent-assign zzz DSI", "Je ne connais pas la compétence « zzz »"),
+        ("/ent-assign maintenance DSI", "n°3"),
+        ("/ent-assign 7", "Il manque l'entité"),
+        ("/ent-assign \"Formation DSI", "Il manque un guillemet fermant"),
+        ("/ent-assign 7 " + "x" * 10_000, "trop long"),
+        ("/ent-assign 7 DSI\x07 du Département", "caractères invisibles"),
+        ("/ent zzz", "Je ne connais pas la commande « zzz »"),
+        ("/ent statu", "Vouliez-vous dire « statut »"),
+        ("/ent entite ajouter Collège Anne de Bretagne 0350122A", "lettre de contrôle"),
+        ("/ent facteurs 9 fait", "numéro du facteur"),
+        ("/ent questions 7", "pas de question « 7 »"),
+        ("/ent desassigner", "Il manque la compétence"),
+    ],
+)
+def test_bad_input_is_explained_in_french_and_changes_nothing(
+    project: Application, line: str, expected: str
+) -> None:
+    before = dump(project.database.engine)
+    out = say(project, line)
+    assert expected in out
+    assert "Syntaxe :" in out
+    assert "Traceback" not in out
+    assert dump(project.database.engine) == before
+
+
+def test_ambiguous_competence_lists_the_candidates(project: Application) -> None:
+    out = say(project, "/ent-assign maintenance DSI")
+    assert "n°3 « Maintenance des équipements" in out
+    assert "n°8 « Maintenance corrective" in out
+
+
+def test_channel_ping_in_a_name_is_stored_as_typed_and_pings_nobody(
+    project: Application,
+) -> None:
+    say(project, "/ent-assign 7 <!channel> & co", "oui")
+    assert owner(project, 7) == "<!channel> & co"
+    with project.database.transaction() as store:
+        from services.turn import Caller, Turn
+        from services import reports
+
+        project_info = store.project_for_channel(WORKSPACE, CHANNEL)
+        assert project_info is not None
+        reply = reports.status(Turn(store, Caller(WORKSPACE, "alice", CHANNEL), project_info),
+                               project_info)
+    rendered = project.messages.slack(reply.template, reply.data, reply.language)
+    text = str(rendered.blocks)
+    assert "&lt;!channel&gt; &amp; co" in text
+    assert "<!channel>" not in text
+
+
+def test_declining_creation_changes_nothing(project: Application) -> None:
+    before = dump(project.database.engine)
+    out = say(project, "/ent-assign 7 Nouvel Hébergeur", "non")
+    assert "je ne crée rien" in out
+    after = dump(project.database.engine)
+    assert after["assignment"] == before["assignment"]
+    assert after["entity"] == before["entity"]
+
+
+def test_unassign_and_status(project: Application) -> None:
+    say(project, "/ent-assign 7 Éditeur Open ENT externe", "oui")
+    assert "→ *Éditeur Open ENT* (externe" in say(project, "/ent statut")
+    out = say(project, "/ent desassigner hebergement")
+    assert "a retiré *7.*" in out
+    assert owner(project, 7) is None
+
+
+def test_entities_add_list_rename(project: Application) -> None:
+    out = say(project, '/ent entite ajouter "Collège Anne de Bretagne" ecole 0350122T')
+    assert "Collège Anne de Bretagne* (école / établissement, UAI 0350122T)" in out
+    out = say(project, '/ent entite renommer "Collège Anne de Bretagne" "Collège ADB"')
+    assert "en *Collège ADB*" in out
+    assert "Collège ADB" in say(project, "/ent entite liste")
+    out = say(project, "/ent entite ajouter collège adb")
+    assert "existe déjà" in out
+
+
+def test_success_factors_are_ticked(project: Application) -> None:
+    out = say(project, "/ent facteurs 2 fait")
+    assert "facteur clé 2 comme fait" in out
+    assert state(project).factors == {2: True}
+    say(project, "/ent facteurs 2 afaire")
+    assert state(project).factors == {2: False}
+
+
+def test_gaps_show_the_most_severe_first_and_count_the_rest(project: Application) -> None:
+    say(project, "/ent-assign 7 Éditeur Open ENT externe", "oui")
+    out = say(project, "/ent lacunes")
+    assert "45 points à traiter · couverture 1/19" in out
+    assert out.count("aucune entité responsable") == 12
+    assert "… et 33 autres points de moindre priorité." in out
+
+
+def _seed_big(app: Application) -> None:
+    lines = []
+    for number in range(1, 20):
+        lines.append(f"/ent entite ajouter Entité {number}")
+        lines.append(f"/ent-assign {number} Entité {number} externe @u{number}")
+        lines.append(f"/ent-assign {number} Entité {number} interne")
+    lines += ["/ent facteurs 1 2 fait", "/ent questions", "Région Bretagne", "Entité 1"]
+    say(app, *lines)
+
+
+@pytest.mark.parametrize("command", ["/ent statut", "/ent lacunes"])
+def test_status_and_gaps_issue_at_most_six_statements_whatever_the_size(
+    project: Application, command: str
+) -> None:
+    from services.turn import Caller
+
+    caller = Caller(WORKSPACE, "alice", CHANNEL)
+    with count_statements(project.database.engine) as small:
+        project.assistant.command(caller, *command.split(" ", 1))
+    _seed_big(project)
+    for other in range(3):
+        other_caller = Caller(WORKSPACE, "bob", f"C{other}")
+        project.assistant.command(other_caller, "/ent", f"projet creer Autre {other}")
+        project.assistant.command(other_caller, "/ent-assign", "1 Quelqu'un")
+    with count_statements(project.database.engine) as big:
+        replies = project.assistant.command(caller, *command.split(" ", 1))
+    assert not replies[0].error
+    selects = [s for s in big if s.lstrip().upper().startswith("SELECT")]
+    assert len(big) <= 6, big
+    assert len(selects) == len(big)
+    assert len(big) == len(small)
