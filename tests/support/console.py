@@ -23,7 +23,7 @@ def say(app: Application, *lines: str, user: str = "alice") -> str:
 
 
 def run_console(
-    database_url: str, *lines: str, user: str = "alice", cwd: Path | None = None,
+    database_url: str | None, *lines: str, user: str = "alice", cwd: Path | None = None,
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``ent-bot console`` in a new process, piping ``lines`` to it."""
@@ -31,7 +31,8 @@ def run_console(
         key: value for key, value in os.environ.items()
         if not key.startswith(("SLACK_", "DATABASE_URL", "BOT_LANGUAGE", "TIMEZONE"))
     }
-    environment["DATABASE_URL"] = database_url
+    if database_url is not None:
+        environment["DATABASE_URL"] = database_url
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", "console", "--user", user],
