@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, or_, select, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy.engine import Connection, Engine
 
 from storage.models import (
     Assignment,
@@ -100,6 +99,31 @@ _ASSIGNMENT_COLUMNS = (
 )
 
 
+_BY_CHANNEL = select(*_PROJECT_COLUMNS).where(
+    PROJECT.c.workspace_id == bindparam("workspace_id"),
+    PROJECT.c.channel_id == bindparam("channel_id"),
+)
+_COMPETENCES = (
+    select(*_COMPETENCE_COLUMNS)
+    .where(or_(COMPETENCE.c.project_id.is_(None), COMPETENCE.c.project_id == bindparam("pid")))
+    .order_by(COMPETENCE.c.number, COMPETENCE.c.id)
+)
+_ENTITIES = (
+    select(ENTITY.c.id, ENTITY.c.name, ENTITY.c.kind, ENTITY.c.uai)
+    .where(ENTITY.c.project_id == bindparam("pid"))
+    .order_by(ENTITY.c.name_key, ENTITY.c.id)
+)
+_ASSIGNMENTS = select(*_ASSIGNMENT_COLUMNS).where(ASSIGNMENT.c.project_id == bindparam("pid"))
+_ASSIGNMENT = _ASSIGNMENTS.where(ASSIGNMENT.c.competence_id == bindparam("cid"))
+_ANSWERS = select(
+    KEY_ANSWER.c.question, KEY_ANSWER.c.text, KEY_ANSWER.c.data, KEY_ANSWER.c.answered_by,
+    KEY_ANSWER.c.answered_at,
+).where(KEY_ANSWER.c.project_id == bindparam("pid"))
+_FACTORS = select(SUCCESS_FACTOR.c.factor, SUCCESS_FACTOR.c.done).where(
+    SUCCESS_FACTOR.c.project_id == bindparam("pid")
+)
+
+
 def _project(row: Sequence[Any]) -> ProjectInfo:
     return ProjectInfo(*row)
 
@@ -124,28 +148,26 @@ def _assignment(row: Sequence[Any]) -> AssignmentInfo:
 class Store:
     """The queries of one transaction."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
 
     # -- workspaces and projects -------------------------------------------------
 
     def ensure_workspace(self, workspace_id: str) -> None:
-        found = self.session.execute(
+        found = self.connection.execute(
             select(WORKSPACE.c.id).where(WORKSPACE.c.id == workspace_id)
         ).first()
         if found is None:
-            self.session.execute(insert(WORKSPACE).values(id=workspace_id, created_at=utcnow()))
+            self.connection.execute(insert(WORKSPACE).values(id=workspace_id, created_at=utcnow()))
 
     def project_for_channel(self, workspace_id: str, channel_id: str) -> ProjectInfo | None:
-        row = self.session.execute(
-            select(*_PROJECT_COLUMNS).where(
-                PROJECT.c.workspace_id == workspace_id, PROJECT.c.channel_id == channel_id
-            )
+        row = self.connection.execute(
+            _BY_CHANNEL, {"workspace_id": workspace_id, "channel_id": channel_id}
         ).first()
         return None if row is None else _project(row)
 
     def project(self, workspace_id: str, project_id: int) -> ProjectInfo | None:
-        row = self.session.execute(
+        row = self.connection.execute(
             select(*_PROJECT_COLUMNS).where(
                 PROJECT.c.workspace_id == workspace_id, PROJECT.c.id == project_id
             )
@@ -153,7 +175,7 @@ class Store:
         return None if row is None else _project(row)
 
     def projects(self, workspace_id: str) -> list[ProjectInfo]:
-        rows = self.session.execute(
+        rows = self.connection.execute(
             select(*_PROJECT_COLUMNS)
             .where(PROJECT.c.workspace_id == workspace_id)
             .order_by(PROJECT.c.name, PROJECT.c.id)
@@ -165,7 +187,7 @@ class Store:
         language: str, timezone: str,
     ) -> ProjectInfo:
         self.ensure_workspace(workspace_id)
-        project_id = self.session.execute(
+        project_id = self.connection.execute(
             insert(PROJECT)
             .values(
                 workspace_id=workspace_id, name=name, channel_id=channel_id, created_by=actor,
@@ -179,31 +201,23 @@ class Store:
         )
 
     def update_project(self, project_id: int, **values: Any) -> None:
-        self.session.execute(update(PROJECT).where(PROJECT.c.id == project_id).values(**values))
+        self.connection.execute(update(PROJECT).where(PROJECT.c.id == project_id).values(**values))
 
     # -- catalogue and entities ----------------------------------------------------
 
     def competences(self, project_id: int) -> tuple[CompetenceInfo, ...]:
-        rows = self.session.execute(
-            select(*_COMPETENCE_COLUMNS)
-            .where(or_(COMPETENCE.c.project_id.is_(None), COMPETENCE.c.project_id == project_id))
-            .order_by(COMPETENCE.c.number, COMPETENCE.c.id)
-        )
+        rows = self.connection.execute(_COMPETENCES, {"pid": project_id})
         return tuple(_competence(row) for row in rows)
 
     def entities(self, project_id: int) -> tuple[EntityInfo, ...]:
-        rows = self.session.execute(
-            select(ENTITY.c.id, ENTITY.c.name, ENTITY.c.kind, ENTITY.c.uai)
-            .where(ENTITY.c.project_id == project_id)
-            .order_by(ENTITY.c.name_key, ENTITY.c.id)
-        )
+        rows = self.connection.execute(_ENTITIES, {"pid": project_id})
         return tuple(EntityInfo(*row) for row in rows)
 
     def add_entity(
         self, project: ProjectInfo, name: str, name_key: str, kind: str, uai: str | None,
         actor: str,
     ) -> EntityInfo:
-        entity_id = self.session.execute(
+        entity_id = self.connection.execute(
             insert(ENTITY)
             .values(
                 workspace_id=project.workspace_id, project_id=project.id, name=name,
@@ -214,7 +228,7 @@ class Store:
         return EntityInfo(id=entity_id, name=name, kind=kind, uai=uai)
 
     def rename_entity(self, entity_id: int, name: str, name_key: str) -> None:
-        self.session.execute(
+        self.connection.execute(
             update(ENTITY).where(ENTITY.c.id == entity_id).values(name=name, name_key=name_key)
         )
 
@@ -227,34 +241,21 @@ class Store:
         entities = self.entities(pid)
         assignments = {
             row[0]: _assignment(row)
-            for row in self.session.execute(
-                select(*_ASSIGNMENT_COLUMNS).where(ASSIGNMENT.c.project_id == pid)
-            )
+            for row in self.connection.execute(_ASSIGNMENTS, {"pid": pid})
         }
         answers = {
             row[0]: AnswerInfo(*row)
-            for row in self.session.execute(
-                select(
-                    KEY_ANSWER.c.question, KEY_ANSWER.c.text, KEY_ANSWER.c.data, KEY_ANSWER.c.answered_by,
-                    KEY_ANSWER.c.answered_at,
-                ).where(KEY_ANSWER.c.project_id == pid)
-            )
+            for row in self.connection.execute(_ANSWERS, {"pid": pid})
         }
         factors = {
             row[0]: bool(row[1])
-            for row in self.session.execute(
-                select(SUCCESS_FACTOR.c.factor, SUCCESS_FACTOR.c.done).where(
-                    SUCCESS_FACTOR.c.project_id == pid
-                )
-            )
+            for row in self.connection.execute(_FACTORS, {"pid": pid})
         }
         return ProjectState(project, competences, entities, assignments, answers, factors)
 
     def assignment(self, project_id: int, competence_id: int) -> AssignmentInfo | None:
-        row = self.session.execute(
-            select(*_ASSIGNMENT_COLUMNS).where(
-                ASSIGNMENT.c.project_id == project_id, ASSIGNMENT.c.competence_id == competence_id
-            )
+        row = self.connection.execute(
+            _ASSIGNMENT, {"pid": project_id, "cid": competence_id}
         ).first()
         return None if row is None else _assignment(row)
 
@@ -267,7 +268,7 @@ class Store:
             "notes": new.notes, "updated_by": actor, "updated_at": utcnow(),
         }
         if exists:
-            self.session.execute(
+            self.connection.execute(
                 update(ASSIGNMENT)
                 .where(
                     ASSIGNMENT.c.project_id == project.id,
@@ -276,7 +277,7 @@ class Store:
                 .values(**values)
             )
         else:
-            self.session.execute(
+            self.connection.execute(
                 insert(ASSIGNMENT).values(
                     workspace_id=project.workspace_id, project_id=project.id,
                     competence_id=new.competence_id, **values,
@@ -289,13 +290,13 @@ class Store:
     ) -> None:
         values = {"text": text, "data": data, "answered_by": actor, "answered_at": utcnow()}
         if exists:
-            self.session.execute(
+            self.connection.execute(
                 update(KEY_ANSWER)
                 .where(KEY_ANSWER.c.project_id == project.id, KEY_ANSWER.c.question == question)
                 .values(**values)
             )
         else:
-            self.session.execute(
+            self.connection.execute(
                 insert(KEY_ANSWER).values(
                     workspace_id=project.workspace_id, project_id=project.id, question=question,
                     **values,
@@ -303,7 +304,7 @@ class Store:
             )
 
     def delete_answer(self, project_id: int, question: int) -> None:
-        self.session.execute(
+        self.connection.execute(
             delete(KEY_ANSWER).where(
                 KEY_ANSWER.c.project_id == project_id, KEY_ANSWER.c.question == question
             )
@@ -314,13 +315,13 @@ class Store:
     ) -> None:
         values = {"done": done, "updated_by": actor, "updated_at": utcnow()}
         if exists:
-            self.session.execute(
+            self.connection.execute(
                 update(SUCCESS_FACTOR)
                 .where(SUCCESS_FACTOR.c.project_id == project.id, SUCCESS_FACTOR.c.factor == factor)
                 .values(**values)
             )
         else:
-            self.session.execute(
+            self.connection.execute(
                 insert(SUCCESS_FACTOR).values(
                     workspace_id=project.workspace_id, project_id=project.id, factor=factor,
                     **values,
@@ -334,7 +335,7 @@ class Store:
         if not rows:
             return
         now = utcnow()
-        self.session.execute(
+        self.connection.execute(
             insert(HISTORY_ENTRY),
             [
                 {
@@ -357,12 +358,12 @@ class Store:
         if competence_id is not None:
             query = query.where(HISTORY_ENTRY.c.competence_id == competence_id)
         query = query.order_by(HISTORY_ENTRY.c.id.desc()).limit(limit)
-        return [HistoryRow(*row) for row in self.session.execute(query)]
+        return [HistoryRow(*row) for row in self.connection.execute(query)]
 
     # -- conversation and pending confirmations --------------------------------------
 
     def conversation(self, project_id: int) -> ConversationState | None:
-        row = self.session.execute(
+        row = self.connection.execute(
             select(
                 CONVERSATION.c.project_id, CONVERSATION.c.step, CONVERSATION.c.position,
                 CONVERSATION.c.active, CONVERSATION.c.data, CONVERSATION.c.channel_id,
@@ -380,11 +381,11 @@ class Store:
             "updated_by": actor, "updated_at": utcnow(),
         }
         if exists:
-            self.session.execute(
+            self.connection.execute(
                 update(CONVERSATION).where(CONVERSATION.c.project_id == project.id).values(**values)
             )
         else:
-            self.session.execute(
+            self.connection.execute(
                 insert(CONVERSATION).values(
                     workspace_id=project.workspace_id, project_id=project.id, **values
                 )
@@ -392,14 +393,14 @@ class Store:
 
     def set_thread(self, project_id: int, channel_id: str, thread_ts: str) -> None:
         """Remember the Slack thread the conversation is held in."""
-        self.session.execute(
+        self.connection.execute(
             update(CONVERSATION)
             .where(CONVERSATION.c.project_id == project_id)
             .values(channel_id=channel_id, thread_ts=thread_ts)
         )
 
     def pending(self, workspace_id: str, user_id: str) -> Pending | None:
-        row = self.session.execute(
+        row = self.connection.execute(
             select(PENDING_ACTION.c.project_id, PENDING_ACTION.c.kind, PENDING_ACTION.c.payload).where(
                 PENDING_ACTION.c.workspace_id == workspace_id, PENDING_ACTION.c.user_id == user_id
             )
@@ -412,7 +413,7 @@ class Store:
     ) -> None:
         self.clear_pending(workspace_id, user_id)
         self.ensure_workspace(workspace_id)
-        self.session.execute(
+        self.connection.execute(
             insert(PENDING_ACTION).values(
                 workspace_id=workspace_id, user_id=user_id, project_id=project_id, kind=kind,
                 payload=payload, created_at=utcnow(),
@@ -420,7 +421,7 @@ class Store:
         )
 
     def clear_pending(self, workspace_id: str, user_id: str) -> None:
-        self.session.execute(
+        self.connection.execute(
             delete(PENDING_ACTION).where(
                 PENDING_ACTION.c.workspace_id == workspace_id, PENDING_ACTION.c.user_id == user_id
             )
@@ -436,8 +437,8 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Store]:
         """One transaction: committed when the block ends, rolled back on any error."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            yield Store(session)
+        with self.engine.begin() as connection:
+            yield Store(connection)
 
     def dispose(self) -> None:
         self.engine.dispose()
