@@ -77,6 +77,9 @@ class Assistant:
     def _pending(self, turn: Turn, pending: Pending, text: str) -> list[Reply] | None:
         caller = turn.caller
         if pending.kind == conversation.ASK_PROJECT_NAME:
+            if turn.project is not None:
+                turn.store.clear_pending(caller.workspace_id, caller.user_id)
+                return None
             created = projects.create(turn, text.strip(), "answer_project_name")
             if created.error or turn.project is None:
                 return [created]
