@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.seed import WORKSPACE, seed  # noqa: E402
-from bot.app import build  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from services.turn import Caller  # noqa: E402
+from bench.seed import WORKSPACE, seed
+from bot.app import build
+from bot.settings import Settings
+from services.turn import Caller
 
 BUDGET_MS = {"/ent statut": 3.0, "/ent lacunes": 3.0, "/ent-assign": 5.0}
 
@@ -65,15 +65,20 @@ def main() -> int:
 
         print(f"{args.projects} projects, {args.runs} runs each, SQLite, rendering included")
         failed = False
-        for name, action in (("/ent statut", status), ("/ent lacunes", gaps),
-                             ("/ent-assign", assign)):
+        for name, action in (
+            ("/ent statut", status),
+            ("/ent lacunes", gaps),
+            ("/ent-assign", assign),
+        ):
             timings = sorted(measure(action, args.runs))
             median = statistics.median(timings)
             p95 = timings[int(len(timings) * 0.95) - 1]
             verdict = "ok" if median <= BUDGET_MS[name] else "OVER BUDGET"
             failed |= median > BUDGET_MS[name]
-            print(f"{name:14} median {median:6.2f} ms   p95 {p95:6.2f} ms   "
-                  f"budget {BUDGET_MS[name]:.0f} ms  {verdict}")
+            print(
+                f"{name:14} median {median:6.2f} ms   p95 {p95:6.2f} ms   "
+                f"budget {BUDGET_MS[name]:.0f} ms  {verdict}"
+            )
         app.close()
     return 1 if failed else 0
 

@@ -31,8 +31,10 @@ def _settings() -> Settings | None:
         return load_settings()
     except SettingsError as exc:
         setting, _, detail = str(exc).partition(": ")
-        print(Messages().plain("startup_error", {"setting": setting, "detail": detail}),
-              file=sys.stderr)
+        print(
+            Messages().plain("startup_error", {"setting": setting, "detail": detail}),
+            file=sys.stderr,
+        )
         return None
 
 

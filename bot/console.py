@@ -21,8 +21,11 @@ def parse_line(line: str) -> tuple[str, str] | None:
 
 def run(app: Application, user: str, stdin: TextIO, stdout: TextIO) -> int:
     caller = Caller(
-        workspace_id=WORKSPACE, user_id=user, channel_id=CHANNEL,
-        language=app.settings.bot_language, timezone=app.settings.timezone,
+        workspace_id=WORKSPACE,
+        user_id=user,
+        channel_id=CHANNEL,
+        language=app.settings.bot_language,
+        timezone=app.settings.timezone,
     )
     interactive = stdin.isatty()
     if interactive:

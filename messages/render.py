@@ -31,9 +31,16 @@ BUTTON = "::button "
 CONTEXT = "::context "
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 EMOJI = {
-    ":white_check_mark:": "✅", ":red_circle:": "🔴", ":large_orange_circle:": "🟠",
-    ":white_circle:": "⚪", ":warning:": "⚠️", ":tada:": "🎉", ":memo:": "📝",
-    ":sparkles:": "✨", ":raising_hand:": "🙋", ":heavy_minus_sign:": "➖",
+    ":white_check_mark:": "✅",
+    ":red_circle:": "🔴",
+    ":large_orange_circle:": "🟠",
+    ":white_circle:": "⚪",
+    ":warning:": "⚠️",
+    ":tada:": "🎉",
+    ":memo:": "📝",
+    ":sparkles:": "✨",
+    ":raising_hand:": "🙋",
+    ":heavy_minus_sign:": "➖",
     ":white_square:": "⬜",
 }
 EMOJI_CODE = re.compile(r":[a-z_]+:")
@@ -86,7 +93,7 @@ class Messages:
             if line.startswith(BUTTON):
                 continue
             if line.startswith(CONTEXT):
-                line = line[len(CONTEXT):]
+                line = line[len(CONTEXT) :]
             elif line.startswith("# "):
                 line = line[2:]
             elif line.strip() == "---":
@@ -149,7 +156,7 @@ def _to_blocks(source: str) -> Rendered:
     for line in source.split("\n"):
         if line.startswith(BUTTON):
             flush()
-            element = json.loads(line[len(BUTTON):])
+            element = json.loads(line[len(BUTTON) :])
             if blocks and blocks[-1]["type"] == "actions" and len(blocks[-1]["elements"]) < 25:
                 blocks[-1]["elements"].append(element)
             else:
@@ -157,8 +164,10 @@ def _to_blocks(source: str) -> Rendered:
         elif line.startswith(CONTEXT):
             flush()
             blocks.append(
-                {"type": "context",
-                 "elements": [{"type": "mrkdwn", "text": line[len(CONTEXT):][:MAX_SECTION]}]}
+                {
+                    "type": "context",
+                    "elements": [{"type": "mrkdwn", "text": line[len(CONTEXT) :][:MAX_SECTION]}],
+                }
             )
         elif line.startswith("# "):
             flush()
@@ -175,8 +184,9 @@ def _to_blocks(source: str) -> Rendered:
             fallback = fallback or line.strip()
     flush()
     if len(blocks) > MAX_BLOCKS:
-        blocks = blocks[: MAX_BLOCKS - 1] + [
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": "…"}]}
+        blocks = [
+            *blocks[: MAX_BLOCKS - 1],
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": "…"}]},
         ]
     return Rendered(text=fallback[:MAX_SECTION], blocks=blocks)
 

@@ -17,6 +17,7 @@ from storage.vocab import Keep, Sourcing
 MAX_NAME_LENGTH = 200
 MAX_REF_PARTS = 30
 """Longest competence reference tried, in words (the longest label has 19)."""
+_MAX_DIGITS = 6
 
 _SLACK_MENTION = r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>"
 _PLAIN_MENTION = r"(@(?!(?:here|channel|everyone)\b)\w(?:[\w.\-]*\w)?)(?![\w@])"
@@ -34,27 +35,82 @@ _AND_WORDS = frozenset({"et", "and"})
 
 _SOURCING: dict[str, Sourcing] = {
     **dict.fromkeys(
-        ("interne", "internes", "internal", "internalise", "internalisee", "internalises",
-         "internalisees", "internalise e", "en interne"), Sourcing.INTERNE),
+        (
+            "interne",
+            "internes",
+            "internal",
+            "internalise",
+            "internalisee",
+            "internalises",
+            "internalisees",
+            "internalise e",
+            "en interne",
+        ),
+        Sourcing.INTERNE,
+    ),
     **dict.fromkeys(
-        ("externe", "externes", "external", "externalise", "externalisee", "externalises",
-         "externalisees", "externalise e", "en externe"), Sourcing.EXTERNE),
+        (
+            "externe",
+            "externes",
+            "external",
+            "externalise",
+            "externalisee",
+            "externalises",
+            "externalisees",
+            "externalise e",
+            "en externe",
+        ),
+        Sourcing.EXTERNE,
+    ),
     **dict.fromkeys(
         ("mixte", "mixtes", "mixed", "partiel", "partielle", "partial", "hybride", "hybrid"),
-        Sourcing.MIXTE),
+        Sourcing.MIXTE,
+    ),
 }
 _KEEP_DEDICATED: dict[str, Keep] = {
     **dict.fromkeys(
-        ("perenne", "perennes", "permanent", "permanente", "permanents", "permanentes",
-         "perennise", "perennisee", "perennises", "perennisees", "a perenniser"), Keep.OUI),
+        (
+            "perenne",
+            "perennes",
+            "permanent",
+            "permanente",
+            "permanents",
+            "permanentes",
+            "perennise",
+            "perennisee",
+            "perennises",
+            "perennisees",
+            "a perenniser",
+        ),
+        Keep.OUI,
+    ),
     **dict.fromkeys(("temporaire", "temporaires", "temporary"), Keep.NON),
     **dict.fromkeys(("a decider", "undecided", "tbd"), Keep.A_DECIDER),
 }
 _KEEP_YES_NO: dict[str, Keep] = {"oui": Keep.OUI, "yes": Keep.OUI, "non": Keep.NON, "no": Keep.NON}
-_YES = frozenset({
-    "oui", "o", "ouais", "ouaip", "yes", "y", "yep", "yeah", "ok", "okay", "d accord", "daccord",
-    "bien sur", "oui oui", "oui merci", "ok merci", "sure", "volontiers", "absolument",
-})
+_YES = frozenset(
+    {
+        "oui",
+        "o",
+        "ouais",
+        "ouaip",
+        "yes",
+        "y",
+        "yep",
+        "yeah",
+        "ok",
+        "okay",
+        "d accord",
+        "daccord",
+        "bien sur",
+        "oui oui",
+        "oui merci",
+        "ok merci",
+        "sure",
+        "volontiers",
+        "absolument",
+    }
+)
 _NO = frozenset({"non", "n", "no", "nope", "nan", "non merci", "no thanks", "pas du tout"})
 _YES_SYMBOLS = frozenset({"👍", "✅", "✔", "✔️"})
 _NO_SYMBOLS = frozenset({"👎", "❌", "✖", "✖️"})
@@ -74,13 +130,15 @@ _CONTROL_WORDS: dict[str, Control] = {
     **dict.fromkeys(("passer", "passe", "je passe", "skip", "sauter"), Control.SKIP),
     **dict.fromkeys(("retour", "back", "revenir", "precedent", "previous"), Control.BACK),
     **dict.fromkeys(
-        ("stop", "arreter", "arrete", "pause", "annuler", "cancel", "quitter", "quit"),
-        Control.STOP),
+        ("stop", "arreter", "arrete", "pause", "annuler", "cancel", "quitter", "quit"), Control.STOP
+    ),
 }
 
 
 @dataclass(frozen=True, slots=True)
 class OwnerAnswer:
+    """Who owns a competence; contacts are Slack user ids or ``@names`` as typed."""
+
     entity_name: str
     sourcing: Sourcing | None = None
     contacts: tuple[str, ...] = ()
@@ -161,11 +219,11 @@ def split_mentions(tokens: Sequence[Token]) -> tuple[list[str], list[Token]]:
 
 def _span(text: str, tokens: Sequence[Token]) -> str:
     """The tokens as typed; where a mention was taken out, a single space."""
-    pieces = [text[tokens[0].start:tokens[0].end]]
+    pieces = [text[tokens[0].start : tokens[0].end]]
     for before, token in pairwise(tokens):
-        gap = text[before.end:token.start]
+        gap = text[before.end : token.start]
         pieces.append(gap if not gap or gap.isspace() else " ")
-        pieces.append(text[token.start:token.end])
+        pieces.append(text[token.start : token.end])
     return "".join(pieces)
 
 
@@ -199,7 +257,7 @@ def _keyword_before(
     if keep is not None:
         return 1, None, keep
     if end > 1 and not tokens[end - 2].quoted:
-        keep = parse_keep(_span(text, tokens[end - 2:end]), dedicated_only=True)
+        keep = parse_keep(_span(text, tokens[end - 2 : end]), dedicated_only=True)
         if keep is not None:
             return 2, None, keep
     return None
@@ -222,7 +280,7 @@ def owner_from_tokens(
         if (sourcing and word_sourcing and sourcing != word_sourcing) or (
             keep and word_keep and keep != word_keep
         ):
-            fragment = _span(text, tokens[end - used:end])
+            fragment = _span(text, tokens[end - used : end])
             return ParseFailure(FailureCode.CONFLICTING_OPTIONS, fragment)
         sourcing, keep = sourcing or word_sourcing, keep or word_keep
         end -= used
@@ -271,9 +329,11 @@ def parse_entity_list(text: str) -> list[str]:
             for piece in _LIST_SEPARATOR.finditer(token.value):
                 if piece.start() > position:
                     groups.append([])
-                groups[-1].append(Token(
-                    piece.group(), False, token.start + piece.start(), token.start + piece.end()
-                ))
+                groups[-1].append(
+                    Token(
+                        piece.group(), False, token.start + piece.start(), token.start + piece.end()
+                    )
+                )
                 position = piece.end()
             if position < len(token.value):
                 groups.append([])
@@ -306,10 +366,14 @@ def _lexemes(text: str, start: int, end: int) -> list[_Lexeme]:
         elif dashed and (dashed.group(1) or dashed.group(3)) is not None:
             for group, kind in ((1, "number"), (2, "dash"), (3, "number")):
                 if dashed.group(group):
-                    found.append(_Lexeme(
-                        kind, dashed.group(group),
-                        offset + dashed.start(group), offset + dashed.end(group),
-                    ))
+                    found.append(
+                        _Lexeme(
+                            kind,
+                            dashed.group(group),
+                            offset + dashed.start(group),
+                            offset + dashed.end(group),
+                        )
+                    )
         elif value in _DASHES or match_key(value) in _RANGE_WORDS:
             found.append(_Lexeme("dash", value, offset, match.end()))
         else:
@@ -325,11 +389,11 @@ class _ListParser:
         self.chosen: dict[int, CompetenceInfo] = {}
 
     def fragment(self, first: _Lexeme, last: _Lexeme) -> str:
-        return self.text[first.start:last.end]
+        return self.text[first.start : last.end]
 
     def number(self, value: str) -> int | None:
         digits = value.removeprefix("#")
-        return int(digits) if len(digits) <= 6 else None
+        return int(digits) if len(digits) <= _MAX_DIGITS else None
 
     def single(self, lexeme: _Lexeme) -> ParseFailure | None:
         number = self.number(lexeme.value)
@@ -378,7 +442,7 @@ class _ListParser:
         while position < len(lexemes):
             lexeme = lexemes[position]
             if lexeme.kind == "number":
-                following = lexemes[position + 1:position + 3]
+                following = lexemes[position + 1 : position + 3]
                 if not following or following[0].kind != "dash":
                     failure, position = self.single(lexeme), position + 1
                 elif len(following) == 2 and following[1].kind == "number":

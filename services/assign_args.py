@@ -29,6 +29,8 @@ _CONNECTORS = frozenset({"a", "->", "→", "=>", "pour", "to"})
 
 @dataclass(frozen=True, slots=True)
 class AssignRequest:
+    """A parsed ``/ent-assign``; the entity is a name as typed, not yet looked up."""
+
     competence: CompetenceInfo
     entity_name: str
     sourcing: Sourcing | None = None
@@ -48,7 +50,7 @@ def _competence(
         match = resolve_competence_prefix(parts, competences, max_parts=MAX_REF_PARTS)
     if isinstance(match.result, Resolved):
         return match.result.item, match.length
-    return competence_failure(match.result, text[tokens[0].start:tokens[match.length - 1].end])
+    return competence_failure(match.result, text[tokens[0].start : tokens[match.length - 1].end])
 
 
 def parse_assign(text: str, competences: Sequence[CompetenceInfo]) -> AssignRequest | ParseFailure:

@@ -83,8 +83,12 @@ def assign(
         values["contacts"] = tuple(dict.fromkeys(contacts))
     elif current is not None and current.entity_id not in (None, entity.id):
         values["contacts"] = ()
-    for name, value in (("keep", keep), ("provider", provider),
-                        ("service_level", service_level), ("notes", notes)):
+    for name, value in (
+        ("keep", keep),
+        ("provider", provider),
+        ("service_level", service_level),
+        ("notes", notes),
+    ):
         if value is not None:
             values[name] = value
     everything = entities if any(e.id == entity.id for e in entities) else (*entities, entity)
@@ -92,7 +96,11 @@ def assign(
     if not changed:
         return turn.reply("assign_unchanged", competence=competence, entity=entity, a=new)
     return turn.announce(
-        "assigned", competence=competence, entity=entity, a=new, changed=changed,
+        "assigned",
+        competence=competence,
+        entity=entity,
+        a=new,
+        changed=changed,
         previous=_previous(old, everything),
     )
 
@@ -104,7 +112,13 @@ def _previous(old: AssignmentInfo, entities: tuple[EntityInfo, ...]) -> EntityIn
 def unassign(turn: Turn, project: ProjectInfo, competence: CompetenceInfo) -> Reply:
     entities = turn.store.entities(project.id)
     old, _new, changed = change(
-        turn, project, competence, entities, entity_id=None, contacts=(), sourcing=None,
+        turn,
+        project,
+        competence,
+        entities,
+        entity_id=None,
+        contacts=(),
+        sourcing=None,
         provider=None,
     )
     if "entity_id" not in changed:
@@ -124,9 +138,7 @@ def set_keep(
     ]
 
 
-def add_contact(
-    turn: Turn, project: ProjectInfo, competence: CompetenceInfo, user: str
-) -> Reply:
+def add_contact(turn: Turn, project: ProjectInfo, competence: CompetenceInfo, user: str) -> Reply:
     """“Je m'en occupe”: the caller becomes a contact person of the competence."""
     current = turn.store.assignment(project.id, competence.id)
     contacts = current.contacts if current else ()

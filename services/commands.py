@@ -19,28 +19,66 @@ ASSIGN = "/ent-assign"
 ENT = "/ent"
 
 _SUBCOMMANDS: dict[str, str] = {
-    "aide": "help", "help": "help", "?": "help",
-    "statut": "status", "status": "status", "matrice": "status", "etat": "status",
-    "lacunes": "gaps", "gaps": "gaps", "manques": "gaps",
-    "questions": "questions", "question": "questions",
-    "entite": "entity", "entites": "entity", "entity": "entity", "entities": "entity",
-    "facteurs": "factors", "facteur": "factors", "factors": "factors",
-    "historique": "history", "history": "history",
-    "projet": "project", "project": "project",
-    "desassigner": "unassign", "unassign": "unassign", "retirer": "unassign",
-    "assigner": "assign", "assign": "assign",
+    "aide": "help",
+    "help": "help",
+    "?": "help",
+    "statut": "status",
+    "status": "status",
+    "matrice": "status",
+    "etat": "status",
+    "lacunes": "gaps",
+    "gaps": "gaps",
+    "manques": "gaps",
+    "questions": "questions",
+    "question": "questions",
+    "entite": "entity",
+    "entites": "entity",
+    "entity": "entity",
+    "entities": "entity",
+    "facteurs": "factors",
+    "facteur": "factors",
+    "factors": "factors",
+    "historique": "history",
+    "history": "history",
+    "projet": "project",
+    "project": "project",
+    "desassigner": "unassign",
+    "unassign": "unassign",
+    "retirer": "unassign",
+    "assigner": "assign",
+    "assign": "assign",
 }
 _ENTITY_ACTIONS = {
-    "ajouter": "add", "add": "add", "creer": "add", "nouvelle": "add",
-    "liste": "list", "list": "list", "lister": "list",
-    "renommer": "rename", "rename": "rename",
+    "ajouter": "add",
+    "add": "add",
+    "creer": "add",
+    "nouvelle": "add",
+    "liste": "list",
+    "list": "list",
+    "lister": "list",
+    "renommer": "rename",
+    "rename": "rename",
 }
 _PROJECT_ACTIONS = {
-    "creer": "create", "create": "create", "nouveau": "create",
-    "renommer": "rename", "rename": "rename", "moa": "moa",
+    "creer": "create",
+    "create": "create",
+    "nouveau": "create",
+    "renommer": "rename",
+    "rename": "rename",
+    "moa": "moa",
 }
-_DONE = {"fait": True, "done": True, "ok": True, "oui": True, "yes": True,
-         "afaire": False, "a-faire": False, "todo": False, "non": False, "no": False}
+_DONE = {
+    "fait": True,
+    "done": True,
+    "ok": True,
+    "oui": True,
+    "yes": True,
+    "afaire": False,
+    "a-faire": False,
+    "todo": False,
+    "non": False,
+    "no": False,
+}
 _RENAME_SEPARATORS = {"->", "=>", "en", "to", "→"}
 
 
@@ -53,7 +91,10 @@ def _split_word(text: str) -> tuple[str, str]:
 def _unknown_word(turn: Turn, word: str, choices: dict[str, str], usage: str) -> Reply:
     close = difflib.get_close_matches(normalize(word), list(choices), n=1, cutoff=0.6)
     return turn.error(
-        "error", code="unknown_command", fragment=word, suggestion=close[0] if close else None,
+        "error",
+        code="unknown_command",
+        fragment=word,
+        suggestion=close[0] if close else None,
         usage=usage,
     )
 
@@ -107,12 +148,18 @@ def competence_or_error(
         return result.item
     if isinstance(result, Ambiguous):
         return turn.error(
-            "error", code="ambiguous_competence", fragment=ref, candidates=result.candidates,
+            "error",
+            code="ambiguous_competence",
+            fragment=ref,
+            candidates=result.candidates,
             usage=usage,
         )
     return turn.error(
-        "error", code="out_of_range" if result.out_of_range else "unknown_competence",
-        fragment=ref, candidates=result.suggestions, usage=usage,
+        "error",
+        code="out_of_range" if result.out_of_range else "unknown_competence",
+        fragment=ref,
+        candidates=result.suggestions,
+        usage=usage,
     )
 
 
@@ -125,8 +172,11 @@ def assign_text(turn: Turn, text: str) -> Reply:
     request = parse_assign(text, competences)
     if isinstance(request, ParseFailure):
         return turn.error(
-            "error", code=request.code.value, fragment=request.fragment,
-            candidates=request.candidates, usage="assign",
+            "error",
+            code=request.code.value,
+            fragment=request.fragment,
+            candidates=request.candidates,
+            usage="assign",
         )
     found = entities.find_or_confirm(
         turn, project, [request.entity_name], {"op": "assign", "text": text}, "assign"
@@ -134,7 +184,11 @@ def assign_text(turn: Turn, text: str) -> Reply:
     if isinstance(found, Reply):
         return found
     return assignments.assign(
-        turn, project, request.competence, found[0], turn.store.entities(project.id),
+        turn,
+        project,
+        request.competence,
+        found[0],
+        turn.store.entities(project.id),
         sourcing=request.sourcing.value if request.sourcing else None,
         contacts=list(request.contacts),
         keep=request.keep.value if request.keep else None,
@@ -190,7 +244,7 @@ def add_entity(turn: Turn, project: ProjectInfo, tokens: list[str]) -> Reply:
     for token in tokens:
         key = normalize(token)
         candidate = normalize_uai(token)
-        if len(candidate) == 8 and candidate[:7].isdigit():
+        if len(candidate) == 8 and candidate[:7].isascii() and candidate[:7].isdigit():
             problem = entities.uai_problem(turn, candidate, usage)
             if problem is not None:
                 return problem
@@ -216,7 +270,7 @@ def rename_entity(turn: Turn, project: ProjectInfo, tokens: list[str]) -> Reply:
     if len(tokens) > 2:
         split = next((i for i, t in enumerate(tokens) if t.lower() in _RENAME_SEPARATORS), None)
         if split is not None:
-            tokens = [" ".join(tokens[:split]), " ".join(tokens[split + 1:])]
+            tokens = [" ".join(tokens[:split]), " ".join(tokens[split + 1 :])]
     if len(tokens) != 2 or not all(t.strip() for t in tokens):
         return turn.error("error", code="rename_args", fragment=" ".join(tokens), usage=usage)
     old_name, new_name = (t.strip() for t in tokens)
@@ -224,8 +278,11 @@ def rename_entity(turn: Turn, project: ProjectInfo, tokens: list[str]) -> Reply:
     target = next((e for e in existing if normalize(e.name) == normalize(old_name)), None)
     if target is None:
         return turn.error(
-            "error", code="unknown_entity", fragment=old_name,
-            candidates=[e.name for e in existing][:10], usage=usage,
+            "error",
+            code="unknown_entity",
+            fragment=old_name,
+            candidates=[e.name for e in existing][:10],
+            usage=usage,
         )
     problem = entities.name_problem(turn, new_name, usage)
     if problem is not None:
@@ -237,9 +294,17 @@ def rename_entity(turn: Turn, project: ProjectInfo, tokens: list[str]) -> Reply:
         return turn.reply("entity_unchanged", entity=target)
     turn.store.rename_entity(target.id, new_name, normalize(new_name))
     turn.store.add_history(
-        project, turn.actor,
-        [{"action": "entity.rename", "subject": new_name, "field": "name",
-          "old_value": target.name, "new_value": new_name}],
+        project,
+        turn.actor,
+        [
+            {
+                "action": "entity.rename",
+                "subject": new_name,
+                "field": "name",
+                "old_value": target.name,
+                "new_value": new_name,
+            }
+        ],
     )
     return turn.announce("entity_renamed", old=target.name, new=new_name)
 
@@ -254,7 +319,7 @@ def factors_command(turn: Turn, project: ProjectInfo, rest: str) -> Reply:
         key = normalize(word)
         if key in _DONE:
             done = _DONE[key]
-        elif word.isdigit() and int(word) in SUCCESS_FACTORS:
+        elif word.isascii() and word.isdigit() and int(word) in SUCCESS_FACTORS:
             numbers.append(int(word))
         else:
             return turn.error("error", code="bad_factor", fragment=word, usage="factors")
@@ -269,10 +334,17 @@ def factors_command(turn: Turn, project: ProjectInfo, rest: str) -> Reply:
         turn.store.save_factor(project, number, done, turn.actor, number in state.factors)
         changed.append(number)
         turn.store.add_history(
-            project, turn.actor,
-            [{"action": "factor", "subject": f"facteur:{number}", "field": "done",
-              "old_value": str(state.factors.get(number, False)).lower(),
-              "new_value": str(done).lower()}],
+            project,
+            turn.actor,
+            [
+                {
+                    "action": "factor",
+                    "subject": f"facteur:{number}",
+                    "field": "done",
+                    "old_value": str(state.factors.get(number, False)).lower(),
+                    "new_value": str(done).lower(),
+                }
+            ],
         )
     if not changed:
         return reports.factors(turn, project)

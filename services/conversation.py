@@ -46,8 +46,13 @@ def start(turn: Turn, project: ProjectInfo, rest: str) -> list[Reply]:
     else:
         step = "moa" if not project.moa else "q1"
     state = ConversationState(
-        project_id=project.id, step=step, position=0, active=True, data={},
-        channel_id=turn.caller.channel_id, thread_ts=current.thread_ts if current else None,
+        project_id=project.id,
+        step=step,
+        position=0,
+        active=True,
+        data={},
+        channel_id=turn.caller.channel_id,
+        thread_ts=current.thread_ts if current else None,
     )
     return _enter(turn, project, state, exists=current is not None)
 
@@ -111,8 +116,10 @@ def _ask(turn: Turn, project: ProjectInfo, state: ConversationState) -> list[Rep
         walk = state.data.get("walk", [])
         return [
             turn.reply(
-                "ask_owner", competence=_walk_competence(turn, project, state),
-                index=state.position + 1, total=len(walk),
+                "ask_owner",
+                competence=_walk_competence(turn, project, state),
+                index=state.position + 1,
+                total=len(walk),
             )
         ]
     number = _question_number(state.step)
@@ -149,9 +156,7 @@ def _back(turn: Turn, project: ProjectInfo, state: ConversationState) -> list[Re
     return _enter(turn, project, replace(state, step=previous, position=0))
 
 
-def _enter_backwards(
-    turn: Turn, project: ProjectInfo, state: ConversationState
-) -> list[Reply]:
+def _enter_backwards(turn: Turn, project: ProjectInfo, state: ConversationState) -> list[Reply]:
     """Going back in the walk re-asks that competence even if it is now covered."""
     _save(turn, project, state)
     return _ask(turn, project, state)
@@ -162,7 +167,8 @@ def _next_uncovered(
 ) -> ConversationState:
     walk: list[int] = state.data.get("walk", [])
     assigned = {
-        cid for cid, a in turn.store.load_state(project).assignments.items()
+        cid
+        for cid, a in turn.store.load_state(project).assignments.items()
         if a.entity_id is not None
     }
     position = state.position
@@ -184,13 +190,25 @@ def _coverage_step(
     previous = snapshot.answers.get(gaps.COVERAGE_QUESTION)
     if previous is None or previous.text != text:
         turn.store.save_answer(
-            project, gaps.COVERAGE_QUESTION, text,
-            {"covered": overall.covered, "total": overall.total}, BOT, previous is not None,
+            project,
+            gaps.COVERAGE_QUESTION,
+            text,
+            {"covered": overall.covered, "total": overall.total},
+            BOT,
+            previous is not None,
         )
         turn.store.add_history(
-            project, BOT,
-            [{"action": "answer", "subject": "question:4", "field": "text",
-              "old_value": previous.text if previous else None, "new_value": text}],
+            project,
+            BOT,
+            [
+                {
+                    "action": "answer",
+                    "subject": "question:4",
+                    "field": "text",
+                    "old_value": previous.text if previous else None,
+                    "new_value": text,
+                }
+            ],
         )
     said = turn.reply("coverage", overall=overall, families=families, missing=missing)
     if not missing:
@@ -211,17 +229,28 @@ def _record(
     previous = turn.store.load_state(project).answers.get(question)
     turn.store.save_answer(project, question, text, data, turn.actor, previous is not None)
     turn.store.add_history(
-        project, turn.actor,
-        [{"action": "answer", "subject": f"question:{question}", "field": "text",
-          "old_value": previous.text if previous else None, "new_value": text}],
+        project,
+        turn.actor,
+        [
+            {
+                "action": "answer",
+                "subject": f"question:{question}",
+                "field": "text",
+                "old_value": previous.text if previous else None,
+                "new_value": text,
+            }
+        ],
     )
 
 
 def _failure(turn: Turn, failure: ParseFailure, usage: str) -> list[Reply]:
     return [
         turn.error(
-            "error", code=failure.code.value, fragment=failure.fragment,
-            candidates=failure.candidates, usage=usage,
+            "error",
+            code=failure.code.value,
+            fragment=failure.fragment,
+            candidates=failure.candidates,
+            usage=usage,
         )
     ]
 
@@ -253,10 +282,13 @@ def _q2(turn: Turn, project: ProjectInfo, state: ConversationState, text: str) -
     snapshot = turn.store.load_state(project)
     assignments.set_keep(turn, project, chosen, Keep.OUI)
     others = [
-        c for c in competences
+        c
+        for c in competences
         if c.id not in chosen_ids
-        and (snapshot.assignments.get(c.id) is None
-             or snapshot.assignments[c.id].keep == Keep.A_DECIDER.value)
+        and (
+            snapshot.assignments.get(c.id) is None
+            or snapshot.assignments[c.id].keep == Keep.A_DECIDER.value
+        )
     ]
     assignments.set_keep(turn, project, others, Keep.NON)
     summary = ", ".join(str(c.number) for c in chosen)
@@ -303,9 +335,14 @@ def _walk(turn: Turn, project: ProjectInfo, state: ConversationState, text: str)
     if isinstance(found, Reply):
         return [found]
     done = assignments.assign(
-        turn, project, competence, found[0], turn.store.entities(project.id),
+        turn,
+        project,
+        competence,
+        found[0],
+        turn.store.entities(project.id),
         sourcing=owner.sourcing.value if owner.sourcing else None,
-        contacts=list(owner.contacts), keep=owner.keep.value if owner.keep else None,
+        contacts=list(owner.contacts),
+        keep=owner.keep.value if owner.keep else None,
     )
     return [done, *_advance(turn, project, state)]
 

@@ -15,29 +15,50 @@ MAX_NAME = 200
 CREATE_ENTITIES = "create_entities"
 
 _KIND_WORDS: dict[str, EntityKind] = {
-    "academie": EntityKind.ACADEMIE, "rectorat": EntityKind.ACADEMIE,
-    "dane": EntityKind.ACADEMIE, "drane": EntityKind.ACADEMIE, "dsden": EntityKind.ACADEMIE,
-    "daj": EntityKind.ACADEMIE, "erun": EntityKind.ACADEMIE, "inspection": EntityKind.ACADEMIE,
+    "academie": EntityKind.ACADEMIE,
+    "rectorat": EntityKind.ACADEMIE,
+    "dane": EntityKind.ACADEMIE,
+    "drane": EntityKind.ACADEMIE,
+    "dsden": EntityKind.ACADEMIE,
+    "daj": EntityKind.ACADEMIE,
+    "erun": EntityKind.ACADEMIE,
+    "inspection": EntityKind.ACADEMIE,
     "circonscription": EntityKind.ACADEMIE,
-    "departement": EntityKind.COLLECTIVITE, "region": EntityKind.COLLECTIVITE,
-    "commune": EntityKind.COLLECTIVITE, "mairie": EntityKind.COLLECTIVITE,
-    "ville": EntityKind.COLLECTIVITE, "metropole": EntityKind.COLLECTIVITE,
-    "collectivite": EntityKind.COLLECTIVITE, "conseil": EntityKind.COLLECTIVITE,
+    "departement": EntityKind.COLLECTIVITE,
+    "region": EntityKind.COLLECTIVITE,
+    "commune": EntityKind.COLLECTIVITE,
+    "mairie": EntityKind.COLLECTIVITE,
+    "ville": EntityKind.COLLECTIVITE,
+    "metropole": EntityKind.COLLECTIVITE,
+    "collectivite": EntityKind.COLLECTIVITE,
+    "conseil": EntityKind.COLLECTIVITE,
     "dsi": EntityKind.COLLECTIVITE,
-    "ecole": EntityKind.ECOLE, "college": EntityKind.ECOLE, "lycee": EntityKind.ECOLE,
+    "ecole": EntityKind.ECOLE,
+    "college": EntityKind.ECOLE,
+    "lycee": EntityKind.ECOLE,
     "etablissement": EntityKind.ECOLE,
-    "editeur": EntityKind.EDITEUR, "publisher": EntityKind.EDITEUR,
-    "prestataire": EntityKind.PRESTATAIRE, "integrateur": EntityKind.PRESTATAIRE,
-    "hebergeur": EntityKind.PRESTATAIRE, "societe": EntityKind.PRESTATAIRE,
+    "editeur": EntityKind.EDITEUR,
+    "publisher": EntityKind.EDITEUR,
+    "prestataire": EntityKind.PRESTATAIRE,
+    "integrateur": EntityKind.PRESTATAIRE,
+    "hebergeur": EntityKind.PRESTATAIRE,
+    "societe": EntityKind.PRESTATAIRE,
 }
 
 KIND_KEYWORDS: dict[str, EntityKind] = {
-    "academie": EntityKind.ACADEMIE, "collectivite": EntityKind.COLLECTIVITE,
-    "ecole": EntityKind.ECOLE, "etablissement": EntityKind.ECOLE,
-    "ecole-etablissement": EntityKind.ECOLE, "editeur": EntityKind.EDITEUR,
-    "prestataire": EntityKind.PRESTATAIRE, "autre": EntityKind.AUTRE,
-    "school": EntityKind.ECOLE, "publisher": EntityKind.EDITEUR, "provider": EntityKind.PRESTATAIRE,
-    "authority": EntityKind.COLLECTIVITE, "other": EntityKind.AUTRE,
+    "academie": EntityKind.ACADEMIE,
+    "collectivite": EntityKind.COLLECTIVITE,
+    "ecole": EntityKind.ECOLE,
+    "etablissement": EntityKind.ECOLE,
+    "ecole-etablissement": EntityKind.ECOLE,
+    "editeur": EntityKind.EDITEUR,
+    "prestataire": EntityKind.PRESTATAIRE,
+    "autre": EntityKind.AUTRE,
+    "school": EntityKind.ECOLE,
+    "publisher": EntityKind.EDITEUR,
+    "provider": EntityKind.PRESTATAIRE,
+    "authority": EntityKind.COLLECTIVITE,
+    "other": EntityKind.AUTRE,
 }
 
 
@@ -55,9 +76,7 @@ def name_problem(turn: Turn, name: str, usage: str) -> Reply | None:
     if not name.strip():
         return turn.error("error", code="empty_name", fragment=name, usage=usage)
     if len(name) > MAX_NAME:
-        return turn.error(
-            "error", code="too_long", fragment=name[:40], limit=MAX_NAME, usage=usage
-        )
+        return turn.error("error", code="too_long", fragment=name[:40], limit=MAX_NAME, usage=usage)
     if has_control_chars(name):
         return turn.error("error", code="control_chars", fragment=name[:40], usage=usage)
     return None
@@ -92,8 +111,11 @@ def find_or_confirm(
             found.append(result.item)
         elif isinstance(result, Ambiguous):
             return turn.error(
-                "error", code="ambiguous_entity", fragment=name,
-                candidates=[e.name for e in result.candidates], usage=usage,
+                "error",
+                code="ambiguous_entity",
+                fragment=name,
+                candidates=[e.name for e in result.candidates],
+                usage=usage,
             )
         elif name not in unknown:
             unknown.append(name)
@@ -101,24 +123,33 @@ def find_or_confirm(
     if not unknown:
         return found
     turn.store.set_pending(
-        turn.caller.workspace_id, turn.actor, project.id, CREATE_ENTITIES,
+        turn.caller.workspace_id,
+        turn.actor,
+        project.id,
+        CREATE_ENTITIES,
         {"names": unknown, "then": then},
     )
     return turn.reply(
-        "confirm_create", names=unknown, suggestions=suggestions,
+        "confirm_create",
+        names=unknown,
+        suggestions=suggestions,
         kinds={name: infer_kind(name).value for name in unknown},
     )
 
 
 def create(
-    turn: Turn, project: ProjectInfo, name: str, kind: EntityKind | None = None,
+    turn: Turn,
+    project: ProjectInfo,
+    name: str,
+    kind: EntityKind | None = None,
     uai: str | None = None,
 ) -> EntityInfo:
     entity = turn.store.add_entity(
         project, name, normalize(name), (kind or infer_kind(name)).value, uai, turn.actor
     )
     turn.store.add_history(
-        project, turn.actor,
+        project,
+        turn.actor,
         [{"action": "entity.add", "subject": name, "field": "kind", "new_value": entity.kind}],
     )
     return entity

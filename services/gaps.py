@@ -116,19 +116,34 @@ def analyse(state: ProjectState) -> list[Gap]:
                 gaps.append(Gap(GapKind.NO_CONTACT, Severity.MEDIUM, competence, owner=entity))
             if assignment.sourcing is None:
                 gaps.append(
-                    Gap(GapKind.NO_SOURCING, Severity.LOW, competence, owner=entity,
-                        contacts=contacts)
+                    Gap(
+                        GapKind.NO_SOURCING,
+                        Severity.LOW,
+                        competence,
+                        owner=entity,
+                        contacts=contacts,
+                    )
                 )
             elif assignment.sourcing in OUTSOURCED:
                 if not assignment.provider and entity.kind not in PROVIDER_KINDS:
                     gaps.append(
-                        Gap(GapKind.NO_PROVIDER, Severity.MEDIUM, competence, owner=entity,
-                            contacts=contacts)
+                        Gap(
+                            GapKind.NO_PROVIDER,
+                            Severity.MEDIUM,
+                            competence,
+                            owner=entity,
+                            contacts=contacts,
+                        )
                     )
                 if not assignment.service_level:
                     gaps.append(
-                        Gap(GapKind.NO_SERVICE_LEVEL, Severity.MEDIUM, competence,
-                            owner=pilot or entity, contacts=contacts)
+                        Gap(
+                            GapKind.NO_SERVICE_LEVEL,
+                            Severity.MEDIUM,
+                            competence,
+                            owner=pilot or entity,
+                            contacts=contacts,
+                        )
                     )
         if keep == Keep.A_DECIDER.value:
             gaps.append(Gap(GapKind.KEEP_UNDECIDED, Severity.LOW, competence, owner=pilot))

@@ -11,12 +11,18 @@ from storage.state import ProjectInfo
 from storage.vocab import TerritoryKind
 
 _TERRITORY_WORDS = {
-    "commune": TerritoryKind.COMMUNE, "communes": TerritoryKind.COMMUNE,
-    "ville": TerritoryKind.COMMUNE, "mairie": TerritoryKind.COMMUNE,
-    "departement": TerritoryKind.DEPARTEMENT, "departemental": TerritoryKind.DEPARTEMENT,
-    "colleges": TerritoryKind.DEPARTEMENT, "region": TerritoryKind.REGION,
-    "regional": TerritoryKind.REGION, "lycees": TerritoryKind.REGION,
-    "academie": TerritoryKind.ACADEMIE, "rectorat": TerritoryKind.ACADEMIE,
+    "commune": TerritoryKind.COMMUNE,
+    "communes": TerritoryKind.COMMUNE,
+    "ville": TerritoryKind.COMMUNE,
+    "mairie": TerritoryKind.COMMUNE,
+    "departement": TerritoryKind.DEPARTEMENT,
+    "departemental": TerritoryKind.DEPARTEMENT,
+    "colleges": TerritoryKind.DEPARTEMENT,
+    "region": TerritoryKind.REGION,
+    "regional": TerritoryKind.REGION,
+    "lycees": TerritoryKind.REGION,
+    "academie": TerritoryKind.ACADEMIE,
+    "rectorat": TerritoryKind.ACADEMIE,
 }
 
 
@@ -37,13 +43,25 @@ def create(turn: Turn, name: str, usage: str) -> Reply:
     if turn.project is not None:
         return turn.error("project_exists", project=turn.project)
     project = turn.store.create_project(
-        caller.workspace_id, name.strip(), caller.channel_id, turn.actor, caller.language,
+        caller.workspace_id,
+        name.strip(),
+        caller.channel_id,
+        turn.actor,
+        caller.language,
         caller.timezone,
     )
     turn.project = project
     turn.store.add_history(
-        project, turn.actor, [{"action": "project.create", "subject": project.name,
-                               "field": "name", "new_value": project.name}],
+        project,
+        turn.actor,
+        [
+            {
+                "action": "project.create",
+                "subject": project.name,
+                "field": "name",
+                "new_value": project.name,
+            }
+        ],
     )
     return turn.announce("project_created", project=project)
 
@@ -55,9 +73,17 @@ def update(turn: Turn, project: ProjectInfo, field: str, value: str | None) -> P
         return project
     turn.store.update_project(project.id, **{field: value})
     turn.store.add_history(
-        project, turn.actor,
-        [{"action": "project." + field, "subject": project.name, "field": field,
-          "old_value": old, "new_value": value}],
+        project,
+        turn.actor,
+        [
+            {
+                "action": "project." + field,
+                "subject": project.name,
+                "field": field,
+                "old_value": old,
+                "new_value": value,
+            }
+        ],
     )
     updated = replace(project, **{field: value})  # type: ignore[arg-type]
     turn.project = updated

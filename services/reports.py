@@ -22,9 +22,15 @@ def status(turn: Turn, project: ProjectInfo) -> Reply:
             }
         )
     return turn.reply(
-        "status", project=project, rows=rows, overall=overall, families=families,
-        gap_count=len(gaps), pilot=gap_analysis.pilot_entity(state),
-        answered=sorted(state.answers), factors=state.factors,
+        "status",
+        project=project,
+        rows=rows,
+        overall=overall,
+        families=families,
+        gap_count=len(gaps),
+        pilot=gap_analysis.pilot_entity(state),
+        answered=sorted(state.answers),
+        factors=state.factors,
     )
 
 
@@ -32,7 +38,10 @@ def gaps(turn: Turn, project: ProjectInfo) -> Reply:
     state = turn.store.load_state(project)
     overall, families = gap_analysis.coverage(state)
     return turn.reply(
-        "gaps", project=project, gaps=gap_analysis.analyse(state), overall=overall,
+        "gaps",
+        project=project,
+        gaps=gap_analysis.analyse(state),
+        overall=overall,
         families=families,
     )
 

@@ -40,6 +40,7 @@ MIN_PREFIX = 4
 MIN_FUZZY = 5
 FUZZY_RATIO = 0.8
 SUGGEST_RATIO = 0.6
+_WORD_SUGGEST_RATIO = 0.5
 _MAX_NUMBER_DIGITS = 6
 _MAX_SUGGEST_WORDS = 8
 _WORD_CACHE_SIZE = 4096
@@ -69,7 +70,8 @@ class _CompetenceIndex:
             names = (competence.code, *competence.aliases, competence.label_fr, competence.label_en)
             own: set[str] = set()
             for name in names:
-                indexes = self.exact.setdefault(match_key(name), [])
+                key = match_key(name)
+                indexes = self.exact.setdefault(key, []) if key else []
                 if i not in indexes:
                     indexes.append(i)
                 own.update(words(name))
@@ -101,7 +103,7 @@ class _CompetenceIndex:
         self._cache[word] = quality
         return quality
 
-    def resolve(self, ref: str) -> Resolution[CompetenceInfo]:
+    def resolve(self, ref: str, *, suggest: bool = True) -> Resolution[CompetenceInfo]:
         text = ref.strip()
         digits = text.removeprefix("#")
         if digits.isascii() and digits.isdigit():
@@ -118,7 +120,7 @@ class _CompetenceIndex:
             matches = self.match_word(word)
             qualities = {i: [*q, matches[i]] for i, q in qualities.items() if i in matches}
             if not qualities:
-                return Unknown(self.suggest(typed))
+                return Unknown(self.suggest(typed) if suggest else ())
         tier = max(min(q) for q in qualities.values())
         return self._result({i: sum(q) for i, q in qualities.items() if min(q) == tier})
 
@@ -137,11 +139,14 @@ class _CompetenceIndex:
         closeness: list[dict[str, float]] = []
         for word in typed:
             matcher = difflib.SequenceMatcher(None, "", word)
-            closeness.append({
-                known: 1.0 if len(word) >= 3 and known.startswith(word)
-                else _similarity(matcher, known, SUGGEST_RATIO - 0.1)
-                for known in self.vocab
-            })
+            closeness.append(
+                {
+                    known: 1.0
+                    if len(word) >= 3 and known.startswith(word)
+                    else _similarity(matcher, known, _WORD_SUGGEST_RATIO)
+                    for known in self.vocab
+                }
+            )
         score: dict[int, float] = {}
         for i, own in enumerate(self.word_sets):
             best = [max((c[w] for w in own), default=0.0) for c in closeness]
@@ -194,7 +199,7 @@ def resolve_competence_prefix(
     best = PrefixMatch(1, first)
     ambiguous = best if isinstance(first, Ambiguous) else None
     for length in range(2, min(max_parts, len(parts)) + 1):
-        result = index.resolve(" ".join(parts[:length]))
+        result = index.resolve(" ".join(parts[:length]), suggest=False)
         if isinstance(result, Unknown):
             break  # every word must match one competence: longer prefixes fail too
         if isinstance(result, Resolved):
@@ -209,15 +214,10 @@ def resolve_competence_prefix(
     return ambiguous or best
 
 
-@lru_cache(maxsize=8192)
-def _entity_key(name: str) -> str:
-    return normalize(name)
-
-
 def _entity_score(
     matcher: difflib.SequenceMatcher[str], typed_words: set[str], entity: EntityInfo
 ) -> float:
-    score = _similarity(matcher, _entity_key(entity.name), SUGGEST_RATIO)
+    score = _similarity(matcher, normalize(entity.name), SUGGEST_RATIO)
     own = set(words(entity.name))
     if typed_words and own and (typed_words <= own or own <= typed_words):
         score = max(score, FUZZY_RATIO)
@@ -226,10 +226,10 @@ def _entity_score(
 
 def resolve_entity(name: str, entities: Sequence[EntityInfo]) -> Resolution[EntityInfo]:
     """An entity by exact normalized name (or UAI), else Unknown with similar names."""
-    key = _entity_key(name)
+    key = normalize(name)
     if not key:
         return Unknown()
-    exact = tuple(e for e in entities if _entity_key(e.name) == key)
+    exact = tuple(e for e in entities if normalize(e.name) == key)
     if not exact and is_valid_uai(name):
         uai = normalize_uai(name)
         exact = tuple(e for e in entities if e.uai and normalize_uai(e.uai) == uai)

@@ -6,11 +6,44 @@ import re
 import unicodedata
 from functools import lru_cache
 
-STOP_WORDS: frozenset[str] = frozenset({
-    "a", "au", "aux", "de", "des", "du", "d", "la", "le", "les", "l", "et", "en", "pour",
-    "ou", "sur", "aupres", "un", "une", "qu", "avec", "par", "dans",
-    "of", "the", "to", "and", "or", "in", "its", "with", "an", "for", "on",
-})
+STOP_WORDS: frozenset[str] = frozenset(
+    {
+        "a",
+        "au",
+        "aux",
+        "de",
+        "des",
+        "du",
+        "d",
+        "la",
+        "le",
+        "les",
+        "l",
+        "et",
+        "en",
+        "pour",
+        "ou",
+        "sur",
+        "aupres",
+        "un",
+        "une",
+        "qu",
+        "avec",
+        "par",
+        "dans",
+        "of",
+        "the",
+        "to",
+        "and",
+        "or",
+        "in",
+        "its",
+        "with",
+        "an",
+        "for",
+        "on",
+    }
+)
 
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "’": "'", "‘": "'", "ʼ": "'", "′": "'"})
 _WORD = re.compile(r"[^\W_]+")
@@ -45,7 +78,8 @@ def match_key(text: str) -> str:
 def words(text: str) -> list[str]:
     """Normalized word tokens without stop words and elided articles (``l'ENT`` → ``ent``)."""
     return [
-        w for w in _WORD.findall(normalize(text))
+        w
+        for w in _WORD.findall(normalize(text))
         if w not in STOP_WORDS and not (len(w) == 1 and w.isalpha())
     ]
 

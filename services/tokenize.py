@@ -93,10 +93,10 @@ def split_args(text: str) -> list[Token]:
             close = _closing(text, opener, position + 1)
             if close < 0:
                 raise TokenizeError(text[position:])
-            value = text[position + 1:close]
-            tokens.append(Token(
-                value.strip() if opener == _GUILLEMET else value, True, position, close + 1
-            ))
+            value = text[position + 1 : close]
+            tokens.append(
+                Token(value.strip() if opener == _GUILLEMET else value, True, position, close + 1)
+            )
             position = close + 1
         else:
             end = _word_end(text, position)

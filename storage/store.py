@@ -36,7 +36,6 @@ from storage.state import (
     ProjectState,
 )
 
-
 ASSIGNMENT: Table = Assignment.__table__  # type: ignore[attr-defined]
 COMPETENCE: Table = Competence.__table__  # type: ignore[attr-defined]
 CONVERSATION: Table = Conversation.__table__  # type: ignore[attr-defined]
@@ -85,17 +84,36 @@ class Pending:
 
 
 _PROJECT_COLUMNS = (
-    PROJECT.c.id, PROJECT.c.workspace_id, PROJECT.c.name, PROJECT.c.territory_kind, PROJECT.c.moa,
-    PROJECT.c.language, PROJECT.c.timezone, PROJECT.c.channel_id,
+    PROJECT.c.id,
+    PROJECT.c.workspace_id,
+    PROJECT.c.name,
+    PROJECT.c.territory_kind,
+    PROJECT.c.moa,
+    PROJECT.c.language,
+    PROJECT.c.timezone,
+    PROJECT.c.channel_id,
 )
 _COMPETENCE_COLUMNS = (
-    COMPETENCE.c.id, COMPETENCE.c.number, COMPETENCE.c.code, COMPETENCE.c.label_fr,
-    COMPETENCE.c.label_en, COMPETENCE.c.families, COMPETENCE.c.aliases, COMPETENCE.c.project_id,
+    COMPETENCE.c.id,
+    COMPETENCE.c.number,
+    COMPETENCE.c.code,
+    COMPETENCE.c.label_fr,
+    COMPETENCE.c.label_en,
+    COMPETENCE.c.families,
+    COMPETENCE.c.aliases,
+    COMPETENCE.c.project_id,
 )
 _ASSIGNMENT_COLUMNS = (
-    ASSIGNMENT.c.competence_id, ASSIGNMENT.c.entity_id, ASSIGNMENT.c.sourcing, ASSIGNMENT.c.contacts,
-    ASSIGNMENT.c.provider, ASSIGNMENT.c.service_level, ASSIGNMENT.c.keep, ASSIGNMENT.c.notes,
-    ASSIGNMENT.c.updated_by, ASSIGNMENT.c.updated_at,
+    ASSIGNMENT.c.competence_id,
+    ASSIGNMENT.c.entity_id,
+    ASSIGNMENT.c.sourcing,
+    ASSIGNMENT.c.contacts,
+    ASSIGNMENT.c.provider,
+    ASSIGNMENT.c.service_level,
+    ASSIGNMENT.c.keep,
+    ASSIGNMENT.c.notes,
+    ASSIGNMENT.c.updated_by,
+    ASSIGNMENT.c.updated_at,
 )
 
 
@@ -116,7 +134,10 @@ _ENTITIES = (
 _ASSIGNMENTS = select(*_ASSIGNMENT_COLUMNS).where(ASSIGNMENT.c.project_id == bindparam("pid"))
 _ASSIGNMENT = _ASSIGNMENTS.where(ASSIGNMENT.c.competence_id == bindparam("cid"))
 _ANSWERS = select(
-    KEY_ANSWER.c.question, KEY_ANSWER.c.text, KEY_ANSWER.c.data, KEY_ANSWER.c.answered_by,
+    KEY_ANSWER.c.question,
+    KEY_ANSWER.c.text,
+    KEY_ANSWER.c.data,
+    KEY_ANSWER.c.answered_by,
     KEY_ANSWER.c.answered_at,
 ).where(KEY_ANSWER.c.project_id == bindparam("pid"))
 _FACTORS = select(SUCCESS_FACTOR.c.factor, SUCCESS_FACTOR.c.done).where(
@@ -130,7 +151,11 @@ def _project(row: Sequence[Any]) -> ProjectInfo:
 
 def _competence(row: Sequence[Any]) -> CompetenceInfo:
     return CompetenceInfo(
-        id=row[0], number=row[1], code=row[2], label_fr=row[3], label_en=row[4],
+        id=row[0],
+        number=row[1],
+        code=row[2],
+        label_fr=row[3],
+        label_en=row[4],
         families=tuple(row[5].split(",")) if row[5] else (),
         aliases=tuple(row[6].split(",")) if row[6] else (),
         custom=row[7] is not None,
@@ -139,9 +164,16 @@ def _competence(row: Sequence[Any]) -> CompetenceInfo:
 
 def _assignment(row: Sequence[Any]) -> AssignmentInfo:
     return AssignmentInfo(
-        competence_id=row[0], entity_id=row[1], sourcing=row[2], contacts=tuple(row[3] or ()),
-        provider=row[4], service_level=row[5], keep=row[6], notes=row[7],
-        updated_by=row[8], updated_at=row[9],
+        competence_id=row[0],
+        entity_id=row[1],
+        sourcing=row[2],
+        contacts=tuple(row[3] or ()),
+        provider=row[4],
+        service_level=row[5],
+        keep=row[6],
+        notes=row[7],
+        updated_by=row[8],
+        updated_at=row[9],
     )
 
 
@@ -183,21 +215,35 @@ class Store:
         return [_project(row) for row in rows]
 
     def create_project(
-        self, workspace_id: str, name: str, channel_id: str | None, actor: str,
-        language: str, timezone: str,
+        self,
+        workspace_id: str,
+        name: str,
+        channel_id: str | None,
+        actor: str,
+        language: str,
+        timezone: str,
     ) -> ProjectInfo:
         self.ensure_workspace(workspace_id)
         project_id = self.connection.execute(
             insert(PROJECT)
             .values(
-                workspace_id=workspace_id, name=name, channel_id=channel_id, created_by=actor,
-                created_at=utcnow(), language=language, timezone=timezone,
+                workspace_id=workspace_id,
+                name=name,
+                channel_id=channel_id,
+                created_by=actor,
+                created_at=utcnow(),
+                language=language,
+                timezone=timezone,
             )
             .returning(PROJECT.c.id)
         ).scalar_one()
         return ProjectInfo(
-            id=project_id, workspace_id=workspace_id, name=name, language=language,
-            timezone=timezone, channel_id=channel_id,
+            id=project_id,
+            workspace_id=workspace_id,
+            name=name,
+            language=language,
+            timezone=timezone,
+            channel_id=channel_id,
         )
 
     def update_project(self, project_id: int, **values: Any) -> None:
@@ -214,14 +260,25 @@ class Store:
         return tuple(EntityInfo(*row) for row in rows)
 
     def add_entity(
-        self, project: ProjectInfo, name: str, name_key: str, kind: str, uai: str | None,
+        self,
+        project: ProjectInfo,
+        name: str,
+        name_key: str,
+        kind: str,
+        uai: str | None,
         actor: str,
     ) -> EntityInfo:
         entity_id = self.connection.execute(
             insert(ENTITY)
             .values(
-                workspace_id=project.workspace_id, project_id=project.id, name=name,
-                name_key=name_key, kind=kind, uai=uai, created_by=actor, created_at=utcnow(),
+                workspace_id=project.workspace_id,
+                project_id=project.id,
+                name=name,
+                name_key=name_key,
+                kind=kind,
+                uai=uai,
+                created_by=actor,
+                created_at=utcnow(),
             )
             .returning(ENTITY.c.id)
         ).scalar_one()
@@ -240,17 +297,12 @@ class Store:
         competences = self.competences(pid)
         entities = self.entities(pid)
         assignments = {
-            row[0]: _assignment(row)
-            for row in self.connection.execute(_ASSIGNMENTS, {"pid": pid})
+            row[0]: _assignment(row) for row in self.connection.execute(_ASSIGNMENTS, {"pid": pid})
         }
         answers = {
-            row[0]: AnswerInfo(*row)
-            for row in self.connection.execute(_ANSWERS, {"pid": pid})
+            row[0]: AnswerInfo(*row) for row in self.connection.execute(_ANSWERS, {"pid": pid})
         }
-        factors = {
-            row[0]: bool(row[1])
-            for row in self.connection.execute(_FACTORS, {"pid": pid})
-        }
+        factors = {row[0]: bool(row[1]) for row in self.connection.execute(_FACTORS, {"pid": pid})}
         return ProjectState(project, competences, entities, assignments, answers, factors)
 
     def assignment(self, project_id: int, competence_id: int) -> AssignmentInfo | None:
@@ -263,9 +315,15 @@ class Store:
         self, project: ProjectInfo, new: AssignmentInfo, exists: bool, actor: str
     ) -> None:
         values = {
-            "entity_id": new.entity_id, "sourcing": new.sourcing, "contacts": list(new.contacts),
-            "provider": new.provider, "service_level": new.service_level, "keep": new.keep,
-            "notes": new.notes, "updated_by": actor, "updated_at": utcnow(),
+            "entity_id": new.entity_id,
+            "sourcing": new.sourcing,
+            "contacts": list(new.contacts),
+            "provider": new.provider,
+            "service_level": new.service_level,
+            "keep": new.keep,
+            "notes": new.notes,
+            "updated_by": actor,
+            "updated_at": utcnow(),
         }
         if exists:
             self.connection.execute(
@@ -279,13 +337,20 @@ class Store:
         else:
             self.connection.execute(
                 insert(ASSIGNMENT).values(
-                    workspace_id=project.workspace_id, project_id=project.id,
-                    competence_id=new.competence_id, **values,
+                    workspace_id=project.workspace_id,
+                    project_id=project.id,
+                    competence_id=new.competence_id,
+                    **values,
                 )
             )
 
     def save_answer(
-        self, project: ProjectInfo, question: int, text: str, data: dict[str, Any], actor: str,
+        self,
+        project: ProjectInfo,
+        question: int,
+        text: str,
+        data: dict[str, Any],
+        actor: str,
         exists: bool,
     ) -> None:
         values = {"text": text, "data": data, "answered_by": actor, "answered_at": utcnow()}
@@ -298,7 +363,9 @@ class Store:
         else:
             self.connection.execute(
                 insert(KEY_ANSWER).values(
-                    workspace_id=project.workspace_id, project_id=project.id, question=question,
+                    workspace_id=project.workspace_id,
+                    project_id=project.id,
+                    question=question,
                     **values,
                 )
             )
@@ -323,7 +390,9 @@ class Store:
         else:
             self.connection.execute(
                 insert(SUCCESS_FACTOR).values(
-                    workspace_id=project.workspace_id, project_id=project.id, factor=factor,
+                    workspace_id=project.workspace_id,
+                    project_id=project.id,
+                    factor=factor,
                     **values,
                 )
             )
@@ -339,9 +408,15 @@ class Store:
             insert(HISTORY_ENTRY),
             [
                 {
-                    "workspace_id": project.workspace_id, "project_id": project.id, "at": now,
-                    "actor": actor, "competence_id": None, "field": "", "old_value": None,
-                    "new_value": None, **row,
+                    "workspace_id": project.workspace_id,
+                    "project_id": project.id,
+                    "at": now,
+                    "actor": actor,
+                    "competence_id": None,
+                    "field": "",
+                    "old_value": None,
+                    "new_value": None,
+                    **row,
                 }
                 for row in rows
             ],
@@ -351,8 +426,13 @@ class Store:
         self, project_id: int, competence_id: int | None = None, limit: int = 20
     ) -> list[HistoryRow]:
         query = select(
-            HISTORY_ENTRY.c.at, HISTORY_ENTRY.c.actor, HISTORY_ENTRY.c.action, HISTORY_ENTRY.c.subject,
-            HISTORY_ENTRY.c.field, HISTORY_ENTRY.c.old_value, HISTORY_ENTRY.c.new_value,
+            HISTORY_ENTRY.c.at,
+            HISTORY_ENTRY.c.actor,
+            HISTORY_ENTRY.c.action,
+            HISTORY_ENTRY.c.subject,
+            HISTORY_ENTRY.c.field,
+            HISTORY_ENTRY.c.old_value,
+            HISTORY_ENTRY.c.new_value,
             HISTORY_ENTRY.c.competence_id,
         ).where(HISTORY_ENTRY.c.project_id == project_id)
         if competence_id is not None:
@@ -365,8 +445,12 @@ class Store:
     def conversation(self, project_id: int) -> ConversationState | None:
         row = self.connection.execute(
             select(
-                CONVERSATION.c.project_id, CONVERSATION.c.step, CONVERSATION.c.position,
-                CONVERSATION.c.active, CONVERSATION.c.data, CONVERSATION.c.channel_id,
+                CONVERSATION.c.project_id,
+                CONVERSATION.c.step,
+                CONVERSATION.c.position,
+                CONVERSATION.c.active,
+                CONVERSATION.c.data,
+                CONVERSATION.c.channel_id,
                 CONVERSATION.c.thread_ts,
             ).where(CONVERSATION.c.project_id == project_id)
         ).first()
@@ -376,9 +460,14 @@ class Store:
         self, project: ProjectInfo, state: ConversationState, actor: str, exists: bool
     ) -> None:
         values = {
-            "step": state.step, "position": state.position, "active": state.active,
-            "data": state.data, "channel_id": state.channel_id, "thread_ts": state.thread_ts,
-            "updated_by": actor, "updated_at": utcnow(),
+            "step": state.step,
+            "position": state.position,
+            "active": state.active,
+            "data": state.data,
+            "channel_id": state.channel_id,
+            "thread_ts": state.thread_ts,
+            "updated_by": actor,
+            "updated_at": utcnow(),
         }
         if exists:
             self.connection.execute(
@@ -401,22 +490,32 @@ class Store:
 
     def pending(self, workspace_id: str, user_id: str) -> Pending | None:
         row = self.connection.execute(
-            select(PENDING_ACTION.c.project_id, PENDING_ACTION.c.kind, PENDING_ACTION.c.payload).where(
+            select(
+                PENDING_ACTION.c.project_id, PENDING_ACTION.c.kind, PENDING_ACTION.c.payload
+            ).where(
                 PENDING_ACTION.c.workspace_id == workspace_id, PENDING_ACTION.c.user_id == user_id
             )
         ).first()
         return None if row is None else Pending(*row)
 
     def set_pending(
-        self, workspace_id: str, user_id: str, project_id: int | None, kind: str,
+        self,
+        workspace_id: str,
+        user_id: str,
+        project_id: int | None,
+        kind: str,
         payload: dict[str, Any],
     ) -> None:
         self.clear_pending(workspace_id, user_id)
         self.ensure_workspace(workspace_id)
         self.connection.execute(
             insert(PENDING_ACTION).values(
-                workspace_id=workspace_id, user_id=user_id, project_id=project_id, kind=kind,
-                payload=payload, created_at=utcnow(),
+                workspace_id=workspace_id,
+                user_id=user_id,
+                project_id=project_id,
+                kind=kind,
+                payload=payload,
+                created_at=utcnow(),
             )
         )
 

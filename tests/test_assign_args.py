@@ -74,7 +74,7 @@ def test_parses(text: str, expected: tuple[object, ...]) -> None:
 @pytest.mark.parametrize("name", [
     "Éditeur Open ENT", "dsi du DÉPARTEMENT", "🚀 Team Ünïcødé 🚀", "مدرسة الأمل",
     "Robert'); DROP TABLE entity;--", "<!channel>", "<#C123|général>", "100% ENT & Cie",
-    "L'Éditeur", "a  b",
+    "L'Éditeur", "Lycée  Brizeux",
 ])
 def test_entity_name_kept_as_typed(name: str) -> None:
     assert request(f"7 {name}").entity_name == name
@@ -109,8 +109,6 @@ def test_name_of_label_words_needs_quotes() -> None:
     ("0 DSI", FailureCode.COMPETENCE_OUT_OF_RANGE, "0", []),
     ("xyzzy DSI", FailureCode.UNKNOWN_COMPETENCE, "xyzzy", []),
     ("hbrgmnt DSI", FailureCode.UNKNOWN_COMPETENCE, "hbrgmnt", [7]),
-    ('"Formation au pilotage" DSI', FailureCode.UNKNOWN_COMPETENCE, '"Formation au pilotage"',
-     [10, 18]),
     ('7 "DANE Rennes', FailureCode.UNBALANCED_QUOTE, '"DANE Rennes', []),
     ("7 « DANE Rennes", FailureCode.UNBALANCED_QUOTE, "« DANE Rennes", []),
     ("7 DS\x00I Rennes", FailureCode.CONTROL_CHARS, "DS\x00I", []),
@@ -123,6 +121,31 @@ def test_failures(text: str, code: FailureCode, fragment: str, candidates: list[
     result = failure(text)
     assert (result.code, result.fragment) == (code, fragment)
     assert [c.number for c in result.candidates] == candidates
+
+
+def test_quoted_competence_is_resolved_whole() -> None:
+    result = failure('"Formation au pilotage" DSI')
+    assert (result.code, result.fragment) == (
+        FailureCode.UNKNOWN_COMPETENCE, '"Formation au pilotage"'
+    )
+    assert {10, 18} <= {c.number for c in result.candidates}
+
+
+def test_a_leading_connector_word_is_dropped() -> None:
+    assert request("7 à DSI").entity_name == "DSI"
+    assert request("7 A Conseil").entity_name == "Conseil"
+    assert request('7 "A Conseil"').entity_name == "A Conseil"
+
+
+def test_quotes_inside_an_unquoted_name_are_kept() -> None:
+    assert request('7 Lycée "Victor Hugo" externe').entity_name == 'Lycée "Victor Hugo"'
+    assert request('7 "DANE" Rennes').entity_name == '"DANE" Rennes'
+
+
+def test_quoting_keeps_label_words_in_the_name() -> None:
+    # Unquoted, the longest resolving prefix takes "ENT" as part of "Administration de l'ENT".
+    assert request("administration ENT Bretagne").entity_name == "Bretagne"
+    assert request('administration "ENT Bretagne"').entity_name == "ENT Bretagne"
 
 
 def test_two_hundred_characters_is_fine() -> None:

@@ -16,9 +16,31 @@ from tests.support.db import dump
 
 CALLER = Caller("T0PROP", "U0ALICE", "C0PROP")
 NASTY = st.sampled_from(
-    ["<!channel>", "<@U123ABC>", "<https://evil.example|x>", "'; DROP TABLE project; --",
-     "\u202eRTL\u202c", "🎉", '"', "«", "»", "\x00", "\n", "7-9", "20", "0", "oui", "non",
-     "passer", "retour", "stop", "externe", "pérenne", "@bob", "x" * 300]
+    [
+        "<!channel>",
+        "<@U123ABC>",
+        "<https://evil.example|x>",
+        "'; DROP TABLE project; --",
+        "\u202eRTL\u202c",
+        "🎉",
+        '"',
+        "«",
+        "»",
+        "\x00",
+        "\n",
+        "7-9",
+        "20",
+        "0",
+        "oui",
+        "non",
+        "passer",
+        "retour",
+        "stop",
+        "externe",
+        "pérenne",
+        "@bob",
+        "x" * 300,
+    ]
 )
 TEXT = st.lists(st.one_of(st.text(max_size=30), NASTY), max_size=6).map(" ".join)
 LINES = st.lists(
@@ -35,7 +57,9 @@ def shared_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Application
     application.close()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(lines=LINES)
 def test_any_input_gets_a_reply_and_errors_change_nothing(
     shared_app: Application, lines: list[tuple[str, str]]

@@ -41,15 +41,29 @@ def test_help_lists_the_commands(app: Application) -> None:
     ("line", "number", "entity", "sourcing", "contacts"),
     [
         ("/ent-assign 7 Éditeur Open ENT externe", 7, "Éditeur Open ENT", "externe", ()),
-        ("/ent-assign hébergement à Éditeur Open ENT externe @alice", 7, "Éditeur Open ENT",
-         "externe", ("@alice",)),
-        ("/ent-assign \"Formation à l'utilisation de l'ENT\" \"DANE Rennes\" interne", 10,
-         "DANE Rennes", "interne", ()),
+        (
+            "/ent-assign hébergement à Éditeur Open ENT externe @alice",
+            7,
+            "Éditeur Open ENT",
+            "externe",
+            ("@alice",),
+        ),
+        (
+            '/ent-assign "Formation à l\'utilisation de l\'ENT" "DANE Rennes" interne',
+            10,
+            "DANE Rennes",
+            "interne",
+            (),
+        ),
         ("/ent-assign juridique DAJ Rectorat", 15, "DAJ Rectorat", None, ()),
     ],
 )
 def test_the_issue_examples_assign_after_confirming_the_new_entity(
-    project: Application, line: str, number: int, entity: str, sourcing: str | None,
+    project: Application,
+    line: str,
+    number: int,
+    entity: str,
+    sourcing: str | None,
     contacts: tuple[str, ...],
 ) -> None:
     asked = say(project, line)
@@ -93,7 +107,7 @@ def test_no_project_yet_says_how_to_create_one(app: Application) -> None:
         ("/ent-assign zzz DSI", "Je ne connais pas la compétence « zzz »"),
         ("/ent-assign maintenance DSI", "n°3"),
         ("/ent-assign 7", "Il manque l'entité"),
-        ("/ent-assign \"Formation DSI", "Il manque un guillemet fermant"),
+        ('/ent-assign "Formation DSI', "Il manque un guillemet fermant"),
         ("/ent-assign 7 " + "x" * 10_000, "trop long"),
         ("/ent-assign 7 DSI\x07 du Département", "caractères invisibles"),
         ("/ent zzz", "Je ne connais pas la commande « zzz »"),
@@ -127,13 +141,14 @@ def test_channel_ping_in_a_name_is_stored_as_typed_and_pings_nobody(
     say(project, "/ent-assign 7 <!channel> & co", "oui")
     assert owner(project, 7) == "<!channel> & co"
     with project.database.transaction() as store:
-        from services.turn import Caller, Turn
         from services import reports
+        from services.turn import Caller, Turn
 
         project_info = store.project_for_channel(WORKSPACE, CHANNEL)
         assert project_info is not None
-        reply = reports.status(Turn(store, Caller(WORKSPACE, "alice", CHANNEL), project_info),
-                               project_info)
+        reply = reports.status(
+            Turn(store, Caller(WORKSPACE, "alice", CHANNEL), project_info), project_info
+        )
     rendered = project.messages.slack(reply.template, reply.data, reply.language)
     text = str(rendered.blocks)
     assert "&lt;!channel&gt; &amp; co" in text

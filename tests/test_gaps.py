@@ -16,8 +16,7 @@ from storage.state import (
 )
 
 COMPETENCES = tuple(
-    CompetenceInfo(s.number, s.number, s.code, s.label_fr, s.label_en, s.families)
-    for s in SHEET
+    CompetenceInfo(s.number, s.number, s.code, s.label_fr, s.label_en, s.families) for s in SHEET
 )
 DSI = EntityInfo(1, "DSI du Département", "collectivite")
 EDITEUR = EntityInfo(2, "Éditeur Open ENT", "editeur")
@@ -27,7 +26,10 @@ WHEN = datetime(2026, 11, 2, 9, 0)
 
 def project_state(**kwargs: object) -> ProjectState:
     return ProjectState(
-        ProjectInfo(1, "T1", "ENT 35"), COMPETENCES, (DSI, EDITEUR, DANE), **kwargs  # type: ignore[arg-type]
+        ProjectInfo(1, "T1", "ENT 35"),
+        COMPETENCES,
+        (DSI, EDITEUR, DANE),
+        **kwargs,  # type: ignore[arg-type]
     )
 
 
@@ -37,7 +39,9 @@ def test_an_empty_project_has_every_competence_unassigned_first() -> None:
     assert len(unassigned) == 19
     assert gaps[:19] == unassigned
     assert {g.kind for g in gaps[19:]} == {
-        GapKind.KEEP_UNDECIDED, GapKind.QUESTION_UNANSWERED, GapKind.FACTOR_PENDING
+        GapKind.KEEP_UNDECIDED,
+        GapKind.QUESTION_UNANSWERED,
+        GapKind.FACTOR_PENDING,
     }
     assert [g.question for g in gaps if g.question] == [1, 2, 3]
 
@@ -66,11 +70,16 @@ def test_details_missing_on_assigned_competences() -> None:
 
 def test_coverage_overall_and_by_family() -> None:
     state = project_state(
-        assignments={8: AssignmentInfo(8, DSI.id), 10: AssignmentInfo(10, DANE.id),
-                     11: AssignmentInfo(11, None, keep="oui")},
+        assignments={
+            8: AssignmentInfo(8, DSI.id),
+            10: AssignmentInfo(10, DANE.id),
+            11: AssignmentInfo(11, None, keep="oui"),
+        },
     )
     overall, families = coverage(state)
     assert (overall.covered, overall.total, overall.percent) == (2, 19, 11)
     assert {f.family: (f.covered, f.total) for f in families} == {
-        "technique": (1, 9), "fonctionnel": (2, 7), "pilotage": (0, 4)
+        "technique": (1, 9),
+        "fonctionnel": (2, 7),
+        "pilotage": (0, 4),
     }

@@ -53,20 +53,30 @@ def test_onboarding_end_to_end_interrupted_and_resumed_in_a_new_process(
     assert second.stdout.count("*2/19* — Qui est responsable de *2.*") == 2
     assert "Conversation en pause" in second.stdout
 
-    third = run_console(database_url, "/ent questions", "Éditeur Open ENT externe", "oui",
-                        cwd=tmp_path)
+    third = run_console(
+        database_url, "/ent questions", "Éditeur Open ENT externe", "oui", cwd=tmp_path
+    )
     assert "On reprend là où nous en étions." in third.stdout
     assert "*2/19* — Qui est responsable de *2.*" in third.stdout
-    assert "a confié *2.* Exploitation des équipements informatiques (mobiles ou non) à " \
-           "*Éditeur Open ENT*" in third.stdout
+    assert (
+        "a confié *2.* Exploitation des équipements informatiques (mobiles ou non) à "
+        "*Éditeur Open ENT*" in third.stdout
+    )
     assert "*3/19*" in third.stdout
 
 
 def test_answers_can_be_changed_later_and_the_change_is_in_the_history(
     app: Application,
 ) -> None:
-    say(app, "/ent projet creer ENT 35", "/ent projet moa Région Bretagne",
-        "/ent questions", "DANE Rennes", "oui", "toutes")
+    say(
+        app,
+        "/ent projet creer ENT 35",
+        "/ent projet moa Région Bretagne",
+        "/ent questions",
+        "DANE Rennes",
+        "oui",
+        "toutes",
+    )
     out = say(app, "/ent questions 1", "DRANE Bretagne", "oui", "stop", user="carole")
     assert "_Réponse actuelle : DANE Rennes_ (alice)" in out
     history = say(app, "/ent historique")

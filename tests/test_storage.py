@@ -40,9 +40,13 @@ def test_upgrade_twice_is_harmless_and_seeds_the_19_competences_once(database_ur
 
 def test_db_upgrade_command(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "db", "upgrade"], cwd=tmp_path, capture_output=True,
-        text=True, env={"PATH": "/usr/bin:/bin", "DATABASE_URL": "sqlite:///fresh.db"},
-        timeout=60, check=False,
+        [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": "sqlite:///fresh.db"},
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     engine = make_engine(f"sqlite:///{tmp_path}/fresh.db")

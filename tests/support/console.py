@@ -23,12 +23,16 @@ def say(app: Application, *lines: str, user: str = "alice") -> str:
 
 
 def run_console(
-    database_url: str | None, *lines: str, user: str = "alice", cwd: Path | None = None,
+    database_url: str | None,
+    *lines: str,
+    user: str = "alice",
+    cwd: Path | None = None,
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``ent-bot console`` in a new process, piping ``lines`` to it."""
     environment = {
-        key: value for key, value in os.environ.items()
+        key: value
+        for key, value in os.environ.items()
         if not key.startswith(("SLACK_", "DATABASE_URL", "BOT_LANGUAGE", "TIMEZONE"))
     }
     if database_url is not None:
@@ -36,6 +40,11 @@ def run_console(
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", "console", "--user", user],
-        input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=60,
-        cwd=cwd or ROOT, env=environment, check=False,
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd or ROOT,
+        env=environment,
+        check=False,
     )
