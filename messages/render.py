@@ -44,6 +44,7 @@ EMOJI = {
     ":white_square:": "⬜",
 }
 EMOJI_CODE = re.compile(r":[a-z_]+:")
+LITERAL_ANGLES = re.compile(r"<(?!@[UW][A-Z0-9]+>|#C[A-Z0-9]+[|>]|https?://|mailto:)([^<>\n]*)>")
 
 
 def escape_mrkdwn(text: str) -> str:
@@ -106,7 +107,8 @@ class Messages:
     def slack(self, template: str, data: Mapping[str, Any], language: str = "fr") -> Rendered:
         """The reply as Block Kit blocks plus its notification text."""
         source = self._render(self._slack, template, data, language)
-        return _to_blocks(source.replace("&#39;", "'").replace("&#34;", '"'))
+        source = source.replace("&#39;", "'").replace("&#34;", '"')
+        return _to_blocks(LITERAL_ANGLES.sub(r"&lt;\1&gt;", source))
 
     def _render(
         self, env: Environment, template: str, data: Mapping[str, Any], language: str
