@@ -305,6 +305,25 @@ class Store:
         factors = {row[0]: bool(row[1]) for row in self.connection.execute(_FACTORS, {"pid": pid})}
         return ProjectState(project, competences, entities, assignments, answers, factors)
 
+    def _save(
+        self,
+        table: Table,
+        project: ProjectInfo,
+        keys: dict[str, Any],
+        values: dict[str, Any],
+        exists: bool,
+    ) -> None:
+        """Update the project's row that ``keys`` identify, or insert it."""
+        if exists:
+            where = [table.c.project_id == project.id, *(table.c[k] == v for k, v in keys.items())]
+            self.connection.execute(update(table).where(*where).values(**values))
+        else:
+            self.connection.execute(
+                insert(table).values(
+                    workspace_id=project.workspace_id, project_id=project.id, **keys, **values
+                )
+            )
+
     def assignment(self, project_id: int, competence_id: int) -> AssignmentInfo | None:
         row = self.connection.execute(
             _ASSIGNMENT, {"pid": project_id, "cid": competence_id}
@@ -325,24 +344,7 @@ class Store:
             "updated_by": actor,
             "updated_at": utcnow(),
         }
-        if exists:
-            self.connection.execute(
-                update(ASSIGNMENT)
-                .where(
-                    ASSIGNMENT.c.project_id == project.id,
-                    ASSIGNMENT.c.competence_id == new.competence_id,
-                )
-                .values(**values)
-            )
-        else:
-            self.connection.execute(
-                insert(ASSIGNMENT).values(
-                    workspace_id=project.workspace_id,
-                    project_id=project.id,
-                    competence_id=new.competence_id,
-                    **values,
-                )
-            )
+        self._save(ASSIGNMENT, project, {"competence_id": new.competence_id}, values, exists)
 
     def save_answer(
         self,
@@ -354,48 +356,13 @@ class Store:
         exists: bool,
     ) -> None:
         values = {"text": text, "data": data, "answered_by": actor, "answered_at": utcnow()}
-        if exists:
-            self.connection.execute(
-                update(KEY_ANSWER)
-                .where(KEY_ANSWER.c.project_id == project.id, KEY_ANSWER.c.question == question)
-                .values(**values)
-            )
-        else:
-            self.connection.execute(
-                insert(KEY_ANSWER).values(
-                    workspace_id=project.workspace_id,
-                    project_id=project.id,
-                    question=question,
-                    **values,
-                )
-            )
-
-    def delete_answer(self, project_id: int, question: int) -> None:
-        self.connection.execute(
-            delete(KEY_ANSWER).where(
-                KEY_ANSWER.c.project_id == project_id, KEY_ANSWER.c.question == question
-            )
-        )
+        self._save(KEY_ANSWER, project, {"question": question}, values, exists)
 
     def save_factor(
         self, project: ProjectInfo, factor: int, done: bool, actor: str, exists: bool
     ) -> None:
         values = {"done": done, "updated_by": actor, "updated_at": utcnow()}
-        if exists:
-            self.connection.execute(
-                update(SUCCESS_FACTOR)
-                .where(SUCCESS_FACTOR.c.project_id == project.id, SUCCESS_FACTOR.c.factor == factor)
-                .values(**values)
-            )
-        else:
-            self.connection.execute(
-                insert(SUCCESS_FACTOR).values(
-                    workspace_id=project.workspace_id,
-                    project_id=project.id,
-                    factor=factor,
-                    **values,
-                )
-            )
+        self._save(SUCCESS_FACTOR, project, {"factor": factor}, values, exists)
 
     # -- history -------------------------------------------------------------------
 
@@ -469,16 +436,7 @@ class Store:
             "updated_by": actor,
             "updated_at": utcnow(),
         }
-        if exists:
-            self.connection.execute(
-                update(CONVERSATION).where(CONVERSATION.c.project_id == project.id).values(**values)
-            )
-        else:
-            self.connection.execute(
-                insert(CONVERSATION).values(
-                    workspace_id=project.workspace_id, project_id=project.id, **values
-                )
-            )
+        self._save(CONVERSATION, project, {}, values, exists)
 
     def set_thread(self, project_id: int, channel_id: str, thread_ts: str) -> None:
         """Remember the Slack thread the conversation is held in."""
