@@ -91,7 +91,7 @@ def test_existing_entity_is_used_without_confirmation_and_history_records_it(
     history = say(project, "/ent historique réseau")
     assert "∅ → DSI du Département" in history
     assert "∅ → mixte" in history
-    assert "a_decider → oui" in history
+    assert "pérennité : pérennité à décider → pérenne" in history
 
 
 def test_no_project_yet_says_how_to_create_one(app: Application) -> None:
