@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 
-from services import assignments, conversation, entities, projects, reports
+from services import assignments, conversation, details, entities, projects, reports
 from services.assign_args import parse_assign
 from services.resolve import Ambiguous, Resolved, resolve_competence
 from services.text import normalize
@@ -47,6 +47,27 @@ _SUBCOMMANDS: dict[str, str] = {
     "retirer": "unassign",
     "assigner": "assign",
     "assign": "assign",
+    "contact": "contact",
+    "contacts": "contact",
+    "prestataire": "provider",
+    "provider": "provider",
+    "niveau": "service_level",
+    "service-level": "service_level",
+    "sla": "service_level",
+    "notes": "notes",
+    "note": "notes",
+    "perenne": "keep",
+    "perenniser": "keep",
+    "keep": "keep",
+    "competence": "competence",
+    "competences": "competence",
+}
+_COMPETENCE_ACTIONS = {
+    "ajouter": "add",
+    "add": "add",
+    "creer": "add",
+    "liste": "list",
+    "list": "list",
 }
 _ENTITY_ACTIONS = {
     "ajouter": "add",
@@ -130,6 +151,14 @@ def run(turn: Turn, command: str, text: str) -> list[Reply]:
         "history": lambda t, p, r: [history_command(t, p, r)],
         "unassign": unassign_command,
         "assign": lambda t, _p, r: [assign_text(t, r)],
+        "contact": lambda t, p, r: [details.add_contacts(t, p, r)],
+        "provider": lambda t, p, r: [details.set_text(t, p, "provider", r, "provider")],
+        "service_level": lambda t, p, r: [
+            details.set_text(t, p, "service_level", r, "service_level")
+        ],
+        "notes": lambda t, p, r: [details.set_text(t, p, "notes", r, "notes")],
+        "keep": lambda t, p, r: [details.set_keep(t, p, r)],
+        "competence": lambda t, p, r: [competence_command(t, p, r)],
     }
     return handlers[sub](turn, project, rest)
 
@@ -193,6 +222,16 @@ def assign_text(turn: Turn, text: str) -> Reply:
         contacts=list(request.contacts),
         keep=request.keep.value if request.keep else None,
     )
+
+
+def competence_command(turn: Turn, project: ProjectInfo, rest: str) -> Reply:
+    word, args = _split_word(rest)
+    action = _COMPETENCE_ACTIONS.get(normalize(word)) if word else "list"
+    if action is None:
+        return _unknown_word(turn, word, _COMPETENCE_ACTIONS, "competence_add")
+    if action == "list":
+        return reports.status(turn, project)
+    return details.add_competence(turn, project, args)
 
 
 def unassign_command(turn: Turn, project: ProjectInfo, rest: str) -> list[Reply]:

@@ -255,6 +255,25 @@ class Store:
         rows = self.connection.execute(_COMPETENCES, {"pid": project_id})
         return tuple(_competence(row) for row in rows)
 
+    def add_competence(
+        self, project: ProjectInfo, number: int, code: str, label: str, families: tuple[str, ...]
+    ) -> CompetenceInfo:
+        """A competence of the project's own, after the sheet's 19."""
+        competence_id = self.connection.execute(
+            insert(COMPETENCE)
+            .values(
+                workspace_id=project.workspace_id,
+                project_id=project.id,
+                number=number,
+                code=code,
+                label_fr=label,
+                label_en=label,
+                families=",".join(families),
+            )
+            .returning(COMPETENCE.c.id)
+        ).scalar_one()
+        return CompetenceInfo(competence_id, number, code, label, label, families, custom=True)
+
     def entities(self, project_id: int) -> tuple[EntityInfo, ...]:
         rows = self.connection.execute(_ENTITIES, {"pid": project_id})
         return tuple(EntityInfo(*row) for row in rows)

@@ -190,12 +190,19 @@ def test_success_factors_are_ticked(project: Application) -> None:
     assert state(project).factors == {2: False}
 
 
-def test_gaps_show_the_most_severe_first_and_count_the_rest(project: Application) -> None:
+def test_gaps_group_the_long_lists_and_show_details_most_severe_first(
+    project: Application,
+) -> None:
     say(project, "/ent-assign 7 Éditeur Open ENT externe", "oui")
     out = say(project, "/ent lacunes")
     assert "45 points à traiter · couverture 1/19" in out
-    assert out.count("aucune entité responsable") == 12
-    assert "… et 33 autres points de moindre priorité." in out
+    assert "*18 compétences sans entité responsable* : 1, 2, 3, 4, 5, 6, 8," in out
+    assert "*Pérennité à décider pour 19 compétences*" in out
+    contact = out.index("*7.* Hébergement et exploitation de la solution ENT : Éditeur Open ENT")
+    level = out.index("externalisée sans niveau de service attendu")
+    question = out.index("Question clé 1 sans réponse")
+    factor = out.index("Facteur clé de succès 3 à faire")
+    assert contact < level < question < factor
 
 
 def _seed_big(app: Application) -> None:
@@ -229,3 +236,38 @@ def test_status_and_gaps_issue_at_most_six_statements_whatever_the_size(
     assert len(big) <= 6, big
     assert len(selects) == len(big)
     assert len(big) == len(small)
+
+
+def test_details_close_the_gaps_of_an_external_competence(project: Application) -> None:
+    say(project, "/ent-assign 4 Opérateur Réseau 35 externe", "oui")
+    gaps = say(project, "/ent lacunes")
+    assert "*4.* Fourniture d'accès au réseau : externalisée sans prestataire" in gaps
+    out = say(
+        project,
+        "/ent prestataire réseau Orange Business",
+        "/ent niveau 4 rétablissement sous 4 h ouvrées",
+        "/ent contact reseau @bob moi",
+        "/ent perenne 4",
+        "/ent notes 4 marché 2024-2027",
+    )
+    assert "Prestataire : *Orange Business*" in out
+    assert "Niveau de service attendu : *rétablissement sous 4 h ouvrées*" in out
+    assert "comme contacts pour *4.* Fourniture d'accès au réseau : @bob, alice" in out
+    assert "Après le déploiement : *pérenne*" in out
+    snapshot = state(project)
+    a = snapshot.assignments[next(c.id for c in snapshot.competences if c.number == 4)]
+    assert (a.provider, a.service_level, a.contacts, a.keep, a.notes) == (
+        "Orange Business", "rétablissement sous 4 h ouvrées", ("@bob", "alice"), "oui",
+        "marché 2024-2027",
+    )
+    assert "*4.* Fourniture d'accès au réseau" not in say(project, "/ent lacunes")
+
+
+def test_a_project_adds_its_own_competence(project: Application) -> None:
+    out = say(project, '/ent competence ajouter "Gestion des identités" technique')
+    assert "la compétence *20.* Gestion des identités (profils techniques)" in out
+    say(project, "/ent-assign identités DSI", "oui")
+    status = say(project, "/ent statut")
+    assert "*0/20*" not in status and "1/20" in status
+    assert "*20.* Gestion des identités → *DSI*" in status
+    assert "existe déjà" in say(project, "/ent competence ajouter gestion des identites")

@@ -95,11 +95,16 @@ ERRORS: list[dict[str, Any]] = [
     {"code": "conflicting_options", "fragment": "interne"},
     {"code": "unknown_item", "fragment": "zzz"},
     {"code": "empty_list", "fragment": ""},
+    {"code": "missing_value", "fragment": ""},
+    {"code": "bad_contacts", "fragment": "bob"},
+    {"code": "bad_keep", "fragment": "peut-être"},
+    {"code": "competence_exists", "fragment": "Hébergement"},
 ]
 USAGES = ["help", "assign", "unassign", "history", "entity", "entity_add", "entity_rename",
           "factors", "project", "project_create", "project_rename", "project_moa", "questions",
           "answer_project_name", "answer_moa", "answer_q1", "answer_q2", "answer_q3",
-          "answer_owner", "answer_yes_no", "unknown_key"]
+          "answer_owner", "answer_yes_no", "contact", "provider", "service_level", "notes",
+          "keep", "competence_add", "unknown_key"]
 
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     "ask": [{"step": "moa", "number": None, "current": None, "project": BARE}]
@@ -115,6 +120,17 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
          "changed": ["sourcing"], "previous": None},
     ],
     "cancelled": [{}],
+    "detail_set": [
+        {"actor": "U0ALICE", "competence": C[6], "field": field, "value": value}
+        for field, value in (("provider", "Open <ENT> SAS"), ("service_level", "99,5 %"),
+                             ("notes", "marché 2027"), ("keep", "oui"))
+    ],
+    "detail_unchanged": [{"competence": C[6], "field": "notes", "value": "x"}],
+    "contacts_added": [{"actor": "bob", "competence": C[6], "people": ["U0ALICE", "@carole"]}],
+    "competence_added": [
+        {"actor": "bob", "competence": CompetenceInfo(20, 20, "identites", "Identités",
+                                                      "Identités", ("technique",), custom=True)}
+    ],
     "confirm_create": [
         {"names": ["Mairie de Rennes"], "suggestions": {"Mairie de Rennes": ["DANE Rennes"]},
          "kinds": {"Mairie de Rennes": "collectivite"}},
