@@ -84,3 +84,31 @@ def parse_assign(text: str, competences: Sequence[CompetenceInfo]) -> AssignRequ
             return replace(owner, candidates=(competence,))
         return owner
     return AssignRequest(competence, owner.entity_name, owner.sourcing, owner.contacts, owner.keep)
+
+
+def quote_known_entity(text: str, names: Sequence[str]) -> str | None:
+    """``text`` with the longest known entity name it contains put in quotes, or None.
+
+    Unquoted, ``administration ENT Bretagne`` reads as competence ``administration
+    ENT`` and entity ``Bretagne``; when ``ENT Bretagne`` is a known entity, quoting it
+    lets the parser see it whole.
+    """
+    if any(quote in text for quote in ('"', "«", "“")):
+        return None
+    typed = text.split()
+    keys = [normalize(word) for word in typed]
+    best: tuple[int, int] | None = None
+    for name in names:
+        wanted = [normalize(word) for word in name.split()]
+        size = len(wanted)
+        if not wanted or (best is not None and size <= best[1]):
+            continue
+        for start in range(1, len(keys) - size + 1):
+            if keys[start : start + size] == wanted:
+                best = (start, size)
+                break
+    if best is None:
+        return None
+    start, size = best
+    name = " ".join(typed[start : start + size])
+    return " ".join([*typed[:start], f'"{name}"', *typed[start + size :]])

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Callable
 
 from services import assignments, conversation, details, entities, projects, reports
-from services.assign_args import parse_assign
+from services.assign_args import AssignRequest, parse_assign, quote_known_entity
 from services.resolve import Ambiguous, Resolved, resolve_competence
 from services.text import normalize
 from services.tokenize import ParseFailure, TokenizeError, split_args
@@ -207,6 +207,14 @@ def assign_text(turn: Turn, text: str) -> Reply:
             candidates=request.candidates,
             usage="assign",
         )
+    known = turn.store.entities(project.id)
+    if not any(normalize(e.name) == normalize(request.entity_name) for e in known):
+        rewritten = quote_known_entity(text, [e.name for e in known])
+        retry = parse_assign(rewritten, competences) if rewritten else None
+        if isinstance(retry, AssignRequest) and normalize(retry.entity_name).endswith(
+            normalize(request.entity_name)
+        ):
+            request = retry
     found = entities.find_or_confirm(
         turn, project, [request.entity_name], {"op": "assign", "text": text}, "assign"
     )

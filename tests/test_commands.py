@@ -271,3 +271,13 @@ def test_a_project_adds_its_own_competence(project: Application) -> None:
     assert "*0/20*" not in status and "1/20" in status
     assert "*20.* Gestion des identités → *DSI*" in status
     assert "existe déjà" in say(project, "/ent competence ajouter gestion des identites")
+
+
+def test_a_known_entity_name_that_starts_with_label_words_is_kept_whole(
+    project: Application,
+) -> None:
+    say(project, "/ent entite ajouter ENT Bretagne", "/ent entite ajouter DSI")
+    out = say(project, "/ent-assign administration ENT Bretagne externe")
+    assert "a confié *9.* Administration de l'ENT à *ENT Bretagne*" in out
+    asked = say(project, "/ent-assign 4 DSI Rennes")
+    assert "L'entité « DSI Rennes » n'existe pas encore" in asked
