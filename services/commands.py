@@ -87,6 +87,18 @@ _PROJECT_ACTIONS = {
     "renommer": "rename",
     "rename": "rename",
     "moa": "moa",
+    "territoire": "territory",
+    "territory": "territory",
+    "langue": "language",
+    "language": "language",
+}
+_LANGUAGES = {
+    "fr": "fr",
+    "francais": "fr",
+    "french": "fr",
+    "en": "en",
+    "anglais": "en",
+    "english": "en",
 }
 _DONE = {
     "fait": True,
@@ -415,6 +427,20 @@ def project_command(turn: Turn, rest: str) -> Reply:
         return turn.error("no_project")
     if action == "rename":
         return projects.rename(turn, project, name, "project_rename")
+    if action == "territory":
+        kind = projects.territory_of(name)
+        if kind is None:
+            return turn.error(
+                "error", code="bad_territory", fragment=name, usage="project_territory"
+            )
+        updated = projects.update(turn, project, "territory_kind", kind.value)
+        return turn.announce("project_set", project=updated, field="territory_kind")
+    if action == "language":
+        language = _LANGUAGES.get(normalize(name))
+        if language is None:
+            return turn.error("error", code="bad_language", fragment=name, usage="project_language")
+        updated = projects.update(turn, project, "language", language)
+        return turn.announce("project_set", project=updated, field="language")
     result = projects.set_moa(turn, project, name, "project_moa")
     if isinstance(result, Reply):
         return result

@@ -23,6 +23,9 @@ _TERRITORY_WORDS = {
     "lycees": TerritoryKind.REGION,
     "academie": TerritoryKind.ACADEMIE,
     "rectorat": TerritoryKind.ACADEMIE,
+    "municipality": TerritoryKind.COMMUNE,
+    "department": TerritoryKind.DEPARTEMENT,
+    "academy": TerritoryKind.ACADEMIE,
 }
 
 

@@ -257,7 +257,10 @@ def test_details_close_the_gaps_of_an_external_competence(project: Application) 
     snapshot = state(project)
     a = snapshot.assignments[next(c.id for c in snapshot.competences if c.number == 4)]
     assert (a.provider, a.service_level, a.contacts, a.keep, a.notes) == (
-        "Orange Business", "rétablissement sous 4 h ouvrées", ("@bob", "alice"), "oui",
+        "Orange Business",
+        "rétablissement sous 4 h ouvrées",
+        ("@bob", "alice"),
+        "oui",
         "marché 2024-2027",
     )
     assert "*4.* Fourniture d'accès au réseau" not in say(project, "/ent lacunes")
@@ -281,3 +284,14 @@ def test_a_known_entity_name_that_starts_with_label_words_is_kept_whole(
     assert "a confié *9.* Administration de l'ENT à *ENT Bretagne*" in out
     asked = say(project, "/ent-assign 4 DSI Rennes")
     assert "L'entité « DSI Rennes » n'existe pas encore" in asked
+
+
+def test_project_territory_and_language(project: Application) -> None:
+    out = say(project, "/ent projet territoire département")
+    assert "le territoire du projet *ENT des collèges d'Ille-et-Vilaine* : département" in out
+    assert "Je ne connais pas le territoire « canton »" in say(
+        project, "/ent projet territoire canton"
+    )
+    out = say(project, "/ent projet langue en", "/ent statut")
+    assert "switched project *ENT des collèges d'Ille-et-Vilaine* to English" in out
+    assert "*7.* Hosting and operation of the ENT solution" in out

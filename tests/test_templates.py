@@ -99,12 +99,14 @@ ERRORS: list[dict[str, Any]] = [
     {"code": "bad_contacts", "fragment": "bob"},
     {"code": "bad_keep", "fragment": "peut-être"},
     {"code": "competence_exists", "fragment": "Hébergement"},
+    {"code": "bad_territory", "fragment": "canton"},
+    {"code": "bad_language", "fragment": "de"},
 ]
 USAGES = ["help", "assign", "unassign", "history", "entity", "entity_add", "entity_rename",
           "factors", "project", "project_create", "project_rename", "project_moa", "questions",
           "answer_project_name", "answer_moa", "answer_q1", "answer_q2", "answer_q3",
           "answer_owner", "answer_yes_no", "contact", "provider", "service_level", "notes",
-          "keep", "competence_add", "unknown_key"]
+          "keep", "competence_add", "project_territory", "project_language", "unknown_key"]
 
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     "ask": [{"step": "moa", "number": None, "current": None, "project": BARE}]
@@ -124,6 +126,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"actor": "U0ALICE", "competence": C[6], "field": field, "value": value}
         for field, value in (("provider", "Open <ENT> SAS"), ("service_level", "99,5 %"),
                              ("notes", "marché 2027"), ("keep", "oui"))
+    ],
+    "project_set": [
+        {"actor": "bob", "project": PROJECT, "field": "territory_kind"},
+        {"actor": "bob", "project": PROJECT, "field": "language"},
     ],
     "detail_unchanged": [{"competence": C[6], "field": "notes", "value": "x"}],
     "contacts_added": [{"actor": "bob", "competence": C[6], "people": ["U0ALICE", "@carole"]}],
