@@ -40,6 +40,12 @@ NASTY = st.sampled_from(
         "pérenne",
         "@bob",
         "x" * 300,
+        "questions",
+        "questions 2",
+        "statut",
+        "lacunes",
+        "contact 7 moi",
+        "competence ajouter",
     ]
 )
 TEXT = st.lists(st.one_of(st.text(max_size=30), NASTY), max_size=6).map(" ".join)
