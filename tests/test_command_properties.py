@@ -64,7 +64,7 @@ def shared_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Application
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(lines=LINES)
 def test_any_input_gets_a_reply_and_errors_change_nothing(
