@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import storage.requests as _chat_tables  # noqa: F401  (the chat adapters' tables)
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:

@@ -1,0 +1,46 @@
+"""Read-only queries for a person's home page: the projects they take part in."""
+
+from __future__ import annotations
+
+from sqlalchemy import Table, Text, cast, select, union
+from sqlalchemy.engine import Connection
+
+from storage.models import Assignment, Project
+from storage.requests import DIRECT
+
+ASSIGNMENT: Table = Assignment.__table__  # type: ignore[attr-defined]
+PROJECT: Table = Project.__table__  # type: ignore[attr-defined]
+
+
+def _like_literal(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def project_ids_of(
+    connection: Connection, workspace_id: str, user_id: str, limit: int
+) -> list[int]:
+    """Projects where ``user_id`` is a contact, made a change, created it or chose it in DMs;
+    by name, at most ``limit``."""
+    pattern = f'%"{_like_literal(user_id)}"%'
+    involved = union(
+        select(ASSIGNMENT.c.project_id).where(
+            ASSIGNMENT.c.workspace_id == workspace_id,
+            cast(ASSIGNMENT.c.contacts, Text).like(pattern, escape="\\"),
+        ),
+        select(ASSIGNMENT.c.project_id).where(
+            ASSIGNMENT.c.workspace_id == workspace_id, ASSIGNMENT.c.updated_by == user_id
+        ),
+        select(PROJECT.c.id).where(
+            PROJECT.c.workspace_id == workspace_id, PROJECT.c.created_by == user_id
+        ),
+        select(DIRECT.c.project_id).where(
+            DIRECT.c.workspace_id == workspace_id, DIRECT.c.user_id == user_id
+        ),
+    ).subquery()
+    rows = connection.execute(
+        select(PROJECT.c.id)
+        .where(PROJECT.c.workspace_id == workspace_id, PROJECT.c.id.in_(select(involved.c[0])))
+        .order_by(PROJECT.c.name, PROJECT.c.id)
+        .limit(limit)
+    )
+    return [int(row[0]) for row in rows]
