@@ -17,6 +17,7 @@ from services.gaps import Coverage, Gap, GapKind, Severity
 from storage.sheet import FAMILIES, SHEET
 from storage.state import AnswerInfo, AssignmentInfo, CompetenceInfo, EntityInfo, ProjectInfo
 from storage.store import HistoryRow
+from tests.support.slack_samples import SLACK_SAMPLES
 
 C = [
     CompetenceInfo(s.number, s.number, s.code, s.label_fr, s.label_en, s.families, s.aliases)
@@ -202,6 +203,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "unassigned": [{"actor": "bob", "competence": C[6], "previous": p} for p in (DSI, None)],
     "welcome": [{}],
 }
+SAMPLES.update(SLACK_SAMPLES)
 
 
 def names(language: str) -> set[str]:

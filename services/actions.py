@@ -1,0 +1,32 @@
+"""The buttons under gap lists and on the home page: take a competence, keep it after deployment."""
+
+from __future__ import annotations
+
+from services import assignments
+from services.forms import competence_by_code
+from services.turn import Reply, Turn
+from storage.vocab import Keep
+
+
+def take(turn: Turn, code: str) -> list[Reply]:
+    """“Je m'en occupe”: the caller becomes a contact of the competence."""
+    project = turn.project
+    if project is None:
+        return [turn.error("no_project")]
+    competence = competence_by_code(turn, project, code)
+    if competence is None:
+        return [turn.error("slack_stale_button")]
+    return [assignments.add_contact(turn, project, competence, turn.actor)]
+
+
+def keep(turn: Turn, code: str) -> list[Reply]:
+    """“Marquer pérenne”: the competence must outlive the deployment."""
+    project = turn.project
+    if project is None:
+        return [turn.error("no_project")]
+    competence = competence_by_code(turn, project, code)
+    if competence is None:
+        return [turn.error("slack_stale_button")]
+    if assignments.set_keep(turn, project, [competence], Keep.OUI):
+        return [turn.announce("slack_keep_set", competence=competence)]
+    return [turn.reply("slack_keep_unchanged", competence=competence)]

@@ -1,0 +1,66 @@
+"""A person's home page: their projects, what they are a contact for, the gaps they could close."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from services import gaps as gap_analysis
+from services.gaps import Coverage, Gap, GapKind
+from services.turn import Reply, Turn
+from storage.home import project_ids_of
+from storage.state import AssignmentInfo, CompetenceInfo, EntityInfo, ProjectInfo
+
+MAX_PROJECTS = 5
+MAX_OPEN = 3
+MAX_MINE = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    competence: CompetenceInfo
+    entity: EntityInfo | None
+    a: AssignmentInfo
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectHome:
+    project: ProjectInfo
+    overall: Coverage
+    mine: list[Held] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    """Gaps of the competences the person is a contact for."""
+    open: list[Gap] = field(default_factory=list)
+    """Competences nobody is responsible for yet: anyone may take them."""
+    gap_count: int = 0
+
+
+def home(turn: Turn) -> list[Reply]:
+    caller = turn.caller
+    ids = project_ids_of(turn.store.connection, caller.workspace_id, caller.user_id,
+                         MAX_PROJECTS + 1)
+    pages = []
+    for project_id in ids[:MAX_PROJECTS]:
+        project = turn.store.project(caller.workspace_id, project_id)
+        if project is not None:
+            pages.append(_project_home(turn, project))
+    return [
+        turn.reply("slack_home", user=caller.user_id, projects=pages, more=len(ids) > MAX_PROJECTS)
+    ]
+
+
+def _project_home(turn: Turn, project: ProjectInfo) -> ProjectHome:
+    user = turn.caller.user_id
+    state = turn.store.load_state(project)
+    overall, _families = gap_analysis.coverage(state)
+    mine = [
+        Held(c, state.entity(a.entity_id), a)
+        for c in state.competences
+        if (a := state.assignments.get(c.id)) is not None and user in a.contacts
+    ]
+    mine_ids = {held.competence.id for held in mine}
+    every = gap_analysis.analyse(state)
+    theirs = [g for g in every if g.competence is not None and g.competence.id in mine_ids]
+    unassigned = [g for g in every if g.kind is GapKind.UNASSIGNED]
+    return ProjectHome(
+        project, overall, mine[:MAX_MINE], theirs[:MAX_MINE], unassigned[:MAX_OPEN], len(every)
+    )
