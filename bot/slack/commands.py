@@ -1,0 +1,85 @@
+"""``/ent …`` and ``/ent-assign …``: the core's command language, answered in the acknowledgement.
+
+Help, read-outs and errors go back in the HTTP answer itself (ephemeral); changes are
+posted in the project's channel by the lazy listener; ``/ent-assign`` alone opens the form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from bot.slack import forms
+from bot.slack.common import ack_with, lazy_delivery, place, refusal, stash
+from bot.slack.deps import Deps
+from bot.slack.outbox import Origin, Private, route
+from bot.slack.texts import unescape
+from services import access, commands
+from services import forms as form_service
+from services.requests import once
+from services.turn import Caller, Reply
+
+COMMANDS = ("/ent", "/ent-assign")
+
+
+def register(app: App, deps: Deps) -> None:
+    def ack_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+        run_command(deps, ack, command, context)
+
+    after = lazy_delivery(deps)
+
+    def open_form_after_ack(context: BoltContext, command: dict[str, Any]) -> None:
+        forms.open_stashed(deps, context)
+
+    for name in COMMANDS:
+        app.command(name)(ack=ack_command, lazy=[after, open_form_after_ack])
+
+
+def run_command(deps: Deps, ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    workspace = str(command.get("team_id", ""))
+    user = str(command.get("user_id", ""))
+    channel = str(command.get("channel_id", ""))
+    name = str(command.get("command", "")).strip().lower()
+    text = unescape(str(command.get("text") or ""))
+    where = place(deps, workspace, user, channel) if not access.is_help(name, text) else None
+    if isinstance(where, list):
+        ack_with(deps, ack, where)
+        return
+    project_id = where.project_id if where else None
+    project_channel = where.project_channel if where else channel
+    caller = deps.caller(workspace, user, channel, project_id)
+    if name == "/ent-assign" and not text.strip():
+        replies = deps.assistant.run(caller, lambda turn: form_service.form(turn))
+        if replies and not replies[0].error:
+            forms.stash_form(
+                context, replies[0], str(command.get("trigger_id") or ""), channel,
+                command.get("response_url"), workspace, user,
+            )
+            ack()
+            return
+        ack_with(deps, ack, replies)
+        return
+    replies = _apply(deps, caller, name, text, project_channel, command.get("trigger_id"))
+    origin = Origin(
+        workspace, user, Private.ACK, channel=channel, project_id=project_id,
+        project_channel=project_channel, response_url=command.get("response_url"),
+        start_thread=access.starts_conversation(name, text),
+    )
+    routed = route(replies, origin)
+    stash(context, routed.posts)
+    ack_with(deps, ack, routed.ack)
+
+
+def _apply(
+    deps: Deps, caller: Caller, name: str, text: str, project_channel: str | None,
+    trigger: str | None,
+) -> list[Reply]:
+    """Run the command; a change needs channel membership and applies once per trigger."""
+    if not access.changes_project(name, text):
+        return deps.assistant.command(caller, name, text)
+    refused = refusal(deps, project_channel, caller.user_id)
+    if refused is not None:
+        return [refused]
+    key = f"trigger:{trigger}" if trigger else None
+    return deps.assistant.run(caller, once(key, lambda turn: commands.run(turn, name, text)))

@@ -1,0 +1,156 @@
+"""Events: the bot joins a channel, people answer in the conversation's thread or in a direct
+message, or mention the bot. Every event is acknowledged at once; the work runs after.
+
+An event whose work changes something is claimed by its ``event_id`` first, so a delivery
+that Slack retries is never applied twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from bot.slack.common import is_direct, refusal
+from bot.slack.delivery import deliver
+from bot.slack.deps import Deps
+from bot.slack.outbox import Origin, Private, route
+from bot.slack.texts import unescape
+from services import access, commands, direct, onboarding
+from services.chat import Thread
+from services.conversation import BOT
+from services.requests import once
+from services.turn import Reply
+
+log = logging.getLogger(__name__)
+
+THREAD_SUBTYPES = frozenset({None, "thread_broadcast"})
+
+
+def register(app: App, deps: Deps) -> None:
+    def ack_event(ack: Ack) -> None:
+        ack()
+
+    def joined(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+        on_joined(deps, body, event, context)
+
+    def message(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+        on_message(deps, body, event, context)
+
+    def mention(body: dict[str, Any], event: dict[str, Any]) -> None:
+        on_mention(deps, body, event)
+
+    app.event("member_joined_channel")(ack=ack_event, lazy=[joined])
+    app.event("message")(ack=ack_event, lazy=[message])
+    app.event("app_mention")(ack=ack_event, lazy=[mention])
+
+
+def _workspace(body: dict[str, Any], event: dict[str, Any]) -> str:
+    return str(body.get("team_id") or event.get("team") or "")
+
+
+def _bot_user(body: dict[str, Any], context: BoltContext) -> str | None:
+    """The bot's user id: from the event's authorizations, else from auth.test."""
+    for authorization in body.get("authorizations") or []:
+        if authorization.get("is_bot") and authorization.get("user_id"):
+            return str(authorization["user_id"])
+    return context.bot_user_id
+
+
+def on_joined(
+    deps: Deps, body: dict[str, Any], event: dict[str, Any], context: BoltContext
+) -> None:
+    channel = str(event.get("channel") or "")
+    deps.members.forget(channel)
+    if event.get("user") != _bot_user(body, context) or not channel:
+        return
+    workspace = _workspace(body, event)
+    if not deps.chat.claim(f"event:{body.get('event_id')}", workspace):
+        return
+    caller = deps.caller(workspace, str(event.get("inviter") or BOT), channel)
+    replies = deps.assistant.run(caller, onboarding.greet)
+    deliver(deps, route(replies, Origin(workspace, caller.user_id, Private.THREAD, channel)).posts)
+
+
+def on_message(
+    deps: Deps, body: dict[str, Any], event: dict[str, Any], context: BoltContext
+) -> None:
+    """A person's message: an answer in the conversation's thread, or a direct message."""
+    if event.get("bot_id") or event.get("subtype") not in THREAD_SUBTYPES or not event.get("user"):
+        return
+    workspace = _workspace(body, event)
+    user = str(event["user"])
+    channel = str(event.get("channel") or "")
+    text = unescape(str(event.get("text") or ""))
+    key = f"event:{body.get('event_id')}"
+    if event.get("channel_type") == "im" or is_direct(channel):
+        _direct_message(deps, workspace, user, channel, text, key)
+        return
+    thread_ts = event.get("thread_ts")
+    if not thread_ts or thread_ts == event.get("ts"):
+        return
+    found = deps.chat.thread(workspace, channel, str(thread_ts), user)
+    if found is Thread.IGNORED or (
+        found is Thread.PROJECT_NAME and event.get("parent_user_id") != _bot_user(body, context)
+    ):
+        return
+    if not deps.chat.claim(key, workspace):
+        return
+    origin = Origin(workspace, user, Private.EPHEMERAL, channel, str(thread_ts))
+    refused = refusal(deps, channel, user)
+    if refused is not None:
+        deliver(deps, route([refused], origin).posts)
+        return
+    replies = deps.assistant.message(deps.caller(workspace, user, channel), text)
+    if found is Thread.PROJECT_NAME:
+        project = deps.chat.channel_project(workspace, channel)
+        if project is not None:
+            deps.chat.bind_thread(workspace, project.id, channel, str(thread_ts))
+    deliver(deps, route(replies, origin).posts)
+
+
+def _direct_message(
+    deps: Deps, workspace: str, user: str, channel: str, text: str, key: str
+) -> None:
+    project = deps.chat.direct_project(workspace, user)
+    if project is None:
+        replies = deps.assistant.run(deps.caller(workspace, user, channel), direct.picker)
+        deliver(deps, route(replies, Origin(workspace, user, Private.DIRECT, channel)).posts)
+        return
+    if not deps.chat.claim(key, workspace):
+        return
+    origin = Origin(
+        workspace, user, Private.DIRECT, channel, project_id=project.id,
+        project_channel=project.channel_id,
+    )
+    refused = refusal(deps, project.channel_id, user)
+    answers: list[Reply] = [refused] if refused is not None else deps.assistant.message(
+        deps.caller(workspace, user, channel, project.id), text
+    )
+    deliver(deps, route(answers, origin).posts)
+
+
+def on_mention(deps: Deps, body: dict[str, Any], event: dict[str, Any]) -> None:
+    """``@ent-bot statut`` in a channel works like ``/ent statut`` (threads are answered by
+    :func:`on_message`)."""
+    if event.get("thread_ts") or event.get("bot_id") or not event.get("user"):
+        return
+    workspace = _workspace(body, event)
+    user = str(event["user"])
+    channel = str(event.get("channel") or "")
+    text = unescape(str(event.get("text") or "")).strip()
+    if text.startswith("<@"):
+        text = text.partition(">")[2].strip()
+    caller = deps.caller(workspace, user, channel)
+    origin = Origin(workspace, user, Private.EPHEMERAL, channel,
+                    start_thread=access.starts_conversation("/ent", text))
+    if not access.changes_project("/ent", text):
+        replies = deps.assistant.command(caller, "/ent", text)
+    else:
+        refused = refusal(deps, channel, user)
+        replies = [refused] if refused is not None else deps.assistant.run(
+            caller, once(f"event:{body.get('event_id')}",
+                         lambda turn: commands.run(turn, "/ent", text)),
+        )
+    deliver(deps, route(replies, origin).posts)

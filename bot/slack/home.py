@@ -1,0 +1,23 @@
+"""The App Home tab: published when its owner opens it (and after their changes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.slack.delivery import publish_home
+from bot.slack.deps import Deps
+
+
+def register(app: App, deps: Deps) -> None:
+    def ack_event(ack: Ack) -> None:
+        ack()
+
+    def publish(body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        workspace = str(body.get("team_id") or event.get("team") or "")
+        publish_home(deps, workspace, str(event["user"]))
+
+    app.event("app_home_opened")(ack=ack_event, lazy=[publish])

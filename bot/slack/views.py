@@ -1,0 +1,79 @@
+"""The assignment form's submission: checked in the acknowledgement, field by field.
+
+Errors come back under their field (``response_action: errors``) and nothing changes;
+a valid form closes and the change is posted in the project's channel.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from bot.slack import forms
+from bot.slack.common import lazy_delivery, refusal, stash
+from bot.slack.deps import Deps
+from bot.slack.outbox import Origin, Private, route
+from services import forms as form_service
+from services.requests import once
+from services.turn import Reply
+
+FIRST_FIELD = "competence"
+MAX_ERROR = 2000
+
+
+def register(app: App, deps: Deps) -> None:
+    def ack_submission(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+    ) -> None:
+        submit(deps, ack, body, view, context)
+
+    app.view(forms.CALLBACK)(ack=ack_submission, lazy=[lazy_delivery(deps)])
+
+
+def submit(
+    deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    workspace = str((body.get("team") or {}).get("id") or view.get("team_id") or "")
+    user = str((body.get("user") or {}).get("id") or "")
+    meta = forms.metadata(view)
+    project_id = meta.get("p")
+    project_channel = meta.get("c")
+    if not isinstance(project_id, int):
+        _errors(deps, ack, [Reply("slack_stale_button", error=True,
+                                  language=deps.settings.bot_language)], view)
+        return
+    refused = refusal(deps, project_channel, user, link=False)
+    if refused is not None:
+        _errors(deps, ack, [refused], view)
+        return
+    caller = deps.caller(workspace, user, project_channel, project_id)
+    form = forms.parse(view.get("state", {}).get("values", {}))
+    trigger = body.get("trigger_id")
+    key = f"trigger:{trigger}" if trigger else None
+    replies = deps.assistant.run(caller, once(key, lambda turn: form_service.submit(turn, form)))
+    if any(reply.error for reply in replies):
+        _errors(deps, ack, [reply for reply in replies if reply.error], view)
+        return
+    opened_in = meta.get("o")
+    origin = Origin(
+        workspace, user, Private.EPHEMERAL if opened_in else Private.DIRECT,
+        channel=opened_in or user, project_id=project_id, project_channel=project_channel,
+    )
+    stash(context, route(replies, origin).posts)
+    ack()
+
+
+def _errors(deps: Deps, ack: Ack, replies: list[Reply], view: dict[str, Any]) -> None:
+    """Show each error under its field; errors of no field (or of a field the form lacks)
+    go under the first one."""
+    present = [str(block.get("block_id")) for block in view.get("blocks") or []
+               if block.get("type") == "input"]
+    errors: dict[str, str] = {}
+    for reply in replies:
+        field = str(reply.data.get("field") or FIRST_FIELD)
+        if present and field not in present:
+            field = "new_entity" if field == "entity" and "new_entity" in present else present[0]
+        text = deps.messages.plain(reply.template, reply.data, reply.language)[:MAX_ERROR]
+        errors[field] = f"{errors[field]}\n{text}" if field in errors else text
+    ack(response_action="errors", errors=errors)
