@@ -291,17 +291,24 @@ def owner_from_tokens(
     return OwnerAnswer(name, sourcing, tuple(dict.fromkeys([*contacts, *found])), keep)
 
 
-def parse_owner(text: str) -> OwnerAnswer | ParseFailure:
-    """The answer to “who owns this competence?”: ``DSI du Département externe @bob pérenne``."""
+def answer_tokens(text: str) -> list[Token] | ParseFailure:
+    """The tokens of a non-empty answer without control characters or open quotes."""
     if not text.strip():
         return ParseFailure(FailureCode.EMPTY)
     failure = control_failure(text)
     if failure is not None:
         return failure
     try:
-        tokens = split_args(text)
+        return split_args(text)
     except TokenizeError as error:
         return error.failure
+
+
+def parse_owner(text: str) -> OwnerAnswer | ParseFailure:
+    """The answer to “who owns this competence?”: ``DSI du Département externe @bob pérenne``."""
+    tokens = answer_tokens(text)
+    if isinstance(tokens, ParseFailure):
+        return tokens
     return owner_from_tokens(text, tokens)
 
 

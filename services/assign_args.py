@@ -11,14 +11,14 @@ from dataclasses import dataclass, replace
 
 from services.answers import (
     MAX_REF_PARTS,
+    answer_tokens,
     competence_failure,
-    control_failure,
     owner_from_tokens,
     split_mentions,
 )
 from services.resolve import PrefixMatch, Resolved, resolve_competence, resolve_competence_prefix
 from services.text import normalize
-from services.tokenize import FailureCode, ParseFailure, Token, TokenizeError, split_args
+from services.tokenize import FailureCode, ParseFailure, Token
 from storage.state import CompetenceInfo
 from storage.vocab import Keep, Sourcing
 
@@ -59,15 +59,9 @@ def parse_assign(text: str, competences: Sequence[CompetenceInfo]) -> AssignRequ
     When every word belongs to the competence (``hébergement ENT``) the entity is
     missing: quote it to use such words as a name (``hébergement "ENT"``).
     """
-    if not text.strip():
-        return ParseFailure(FailureCode.EMPTY)
-    failure = control_failure(text)
-    if failure is not None:
-        return failure
-    try:
-        tokens = split_args(text)
-    except TokenizeError as error:
-        return error.failure
+    tokens = answer_tokens(text)
+    if isinstance(tokens, ParseFailure):
+        return tokens
     contacts, rest = split_mentions(tokens)
     if not rest:
         return ParseFailure(FailureCode.EMPTY, text.strip())
