@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Table, delete, select
+from sqlalchemy import Column, DateTime, Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
@@ -46,14 +46,26 @@ def _dialect(connection: Connection) -> Any:
     return postgresql if connection.dialect.name == "postgresql" else sqlite
 
 
-def claim(connection: Connection, key: str, workspace_id: str) -> bool:
-    """Record ``key``; False if it was already recorded (the request is a repeat)."""
-    values = {"key": key, "workspace_id": workspace_id, "received_at": utcnow()}
-    statement = (
-        _dialect(connection).insert(PROCESSED).values(values).on_conflict_do_nothing()
+def _claim_statement(dialect: Any) -> Any:
+    return (
+        dialect.insert(PROCESSED)
+        .values(key=bindparam("key"), workspace_id=bindparam("workspace_id"),
+                received_at=bindparam("received_at"))
+        .on_conflict_do_nothing()
         .returning(PROCESSED.c.key)
     )
-    return connection.execute(statement).first() is not None
+
+
+_CLAIM = {"postgresql": _claim_statement(postgresql), "sqlite": _claim_statement(sqlite)}
+
+
+def claim(connection: Connection, key: str, workspace_id: str) -> bool:
+    """Record ``key``; False if it was already recorded (the request is a repeat)."""
+    statement = _CLAIM["postgresql" if connection.dialect.name == "postgresql" else "sqlite"]
+    row = connection.execute(
+        statement, {"key": key, "workspace_id": workspace_id, "received_at": utcnow()}
+    ).first()
+    return row is not None
 
 
 def seen(connection: Connection, key: str) -> bool:

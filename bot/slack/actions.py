@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App
 
 from bot.slack import forms
-from bot.slack.common import Place, lazy_delivery, place, refusal, stash
+from bot.slack.common import Place, place, refusal, send_later
 from bot.slack.deps import Deps
 from bot.slack.outbox import Origin, Private, route
 from services import actions, direct
@@ -83,39 +83,34 @@ class Click:
 
 
 def register(app: App, deps: Deps) -> None:
-    after = lazy_delivery(deps)
-
-    def ack_click(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    def ack_click(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        click(deps, body, context)
+        click(deps, body)
 
-    def open_form_after_ack(context: BoltContext) -> None:
-        forms.open_stashed(deps, context)
-
-    for action_id in (*CHANGES, "confirm_yes", "confirm_no", "walk_yes", "walk_no", "dm_project"):
-        app.action(action_id)(ack=ack_click, lazy=[after])
-    app.action("gap_assign")(ack=ack_click, lazy=[after, open_form_after_ack])
+    for action_id in (*CHANGES, "gap_assign", "confirm_yes", "confirm_no", "walk_yes", "walk_no",
+                      "dm_project"):
+        app.action(action_id)(ack_click)
 
 
-def click(deps: Deps, body: dict[str, Any], context: BoltContext) -> None:
-    """Apply the click, stashing what to post; the acknowledgement is already made."""
+def click(deps: Deps, body: dict[str, Any]) -> None:
+    """Apply the click now (its answer to Slack is empty); post about it after."""
     clicked = Click.of(body)
     if clicked.action_id == "dm_project":
         replies = _choose(deps, clicked)
-        stash(context, route(replies, clicked.origin(Place(None, None), True)).posts)
+        send_later(deps, route(replies, clicked.origin(Place(None, None), True)).posts)
         return
     project_id, code = clicked.target()
     where = place(deps, clicked.workspace, clicked.user, clicked.channel, project_id)
     if isinstance(where, list):
-        stash(context, route(where, clicked.origin(Place(None, None))).posts)
+        send_later(deps, route(where, clicked.origin(Place(None, None))).posts)
         return
     caller = deps.caller(clicked.workspace, clicked.user, clicked.channel, where.project_id)
     if clicked.action_id == "gap_assign":
-        _assign(deps, clicked, caller, code, where, context)
+        _assign(deps, clicked, caller, code, where)
         return
     replies = _change(deps, clicked, caller, code, where)
     replace_original = clicked.action_id.startswith("confirm_")
-    stash(context, route(replies, clicked.origin(where, replace_original)).posts)
+    send_later(deps, route(replies, clicked.origin(where, replace_original)).posts)
 
 
 def _change(deps: Deps, clicked: Click, caller: Caller, code: str, where: Place) -> list[Reply]:
@@ -140,14 +135,14 @@ def _choose(deps: Deps, clicked: Click) -> list[Reply]:
 
 
 def _assign(
-    deps: Deps, clicked: Click, caller: Caller, code: str, where: Place, context: BoltContext
+    deps: Deps, clicked: Click, caller: Caller, code: str, where: Place
 ) -> None:
     """*Assigner*: the form, prefilled with the competence, opens after the acknowledgement."""
     replies = deps.assistant.run(caller, lambda turn: form_service.form(turn, code))
     if replies and not replies[0].error and clicked.trigger_id:
-        forms.stash_form(
-            context, replies[0], clicked.trigger_id, clicked.channel, clicked.response_url,
-            clicked.workspace, clicked.user,
-        )
+        forms.open_later(deps, forms.Opening(
+            replies[0], clicked.trigger_id, clicked.workspace, clicked.user, clicked.channel,
+            clicked.response_url,
+        ))
         return
-    stash(context, route(replies, clicked.origin(where)).posts)
+    send_later(deps, route(replies, clicked.origin(where)).posts)

@@ -20,7 +20,7 @@ from slack_sdk.http_retry.state import RetryState
 
 from bot.app import Application
 from bot.slack import actions, commands, events, home, middleware, views
-from bot.slack.deps import Deps
+from bot.slack.deps import Deps, Later
 from bot.slack.members import Members
 from services.chat import Chat
 from services.turn import Reply
@@ -76,21 +76,23 @@ def create_app(
     """The Bolt app: commands, buttons, forms, events and the home tab.
 
     Listeners run before the HTTP answer (``process_before_response``) and answer in it;
-    Web API calls run after it, on ``executor``. With ``verify_token`` the token is
-    checked once here (auth.test), so no request ever waits for it.
+    Web API calls run after it, on ``executor`` (Bolt's worker pool). With
+    ``verify_token`` the token is checked once here (auth.test), so no request waits
+    for it.
     """
     settings = application.settings
     client = web_client(application)
+    workers = executor or ThreadPoolExecutor(WORKERS, thread_name_prefix="ent-bot")
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret or "",
         process_before_response=True,
         token_verification_enabled=verify_token,
-        listener_executor=executor or ThreadPoolExecutor(WORKERS, thread_name_prefix="ent-bot"),
+        listener_executor=workers,
         logger=log,
     )
     deps = Deps(application, Chat(application.database),
-                Members(web_client(application, quick=True)), client)
+                Members(web_client(application, quick=True)), client, Later(workers))
     middleware.register(app, deps)
     commands.register(app, deps)
     actions.register(app, deps)

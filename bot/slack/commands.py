@@ -1,17 +1,17 @@
 """``/ent …`` and ``/ent-assign …``: the core's command language, answered in the acknowledgement.
 
 Help, read-outs and errors go back in the HTTP answer itself (ephemeral); changes are
-posted in the project's channel by the lazy listener; ``/ent-assign`` alone opens the form.
+posted in the project's channel after it; ``/ent-assign`` alone opens the form.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App
 
 from bot.slack import forms
-from bot.slack.common import ack_with, lazy_delivery, place, refusal, stash
+from bot.slack.common import ack_with, place, refusal, send_later
 from bot.slack.deps import Deps
 from bot.slack.outbox import Origin, Private, route
 from bot.slack.texts import unescape
@@ -24,19 +24,14 @@ COMMANDS = ("/ent", "/ent-assign")
 
 
 def register(app: App, deps: Deps) -> None:
-    def ack_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-        run_command(deps, ack, command, context)
-
-    after = lazy_delivery(deps)
-
-    def open_form_after_ack(context: BoltContext, command: dict[str, Any]) -> None:
-        forms.open_stashed(deps, context)
+    def ack_command(ack: Ack, command: dict[str, Any]) -> None:
+        run_command(deps, ack, command)
 
     for name in COMMANDS:
-        app.command(name)(ack=ack_command, lazy=[after, open_form_after_ack])
+        app.command(name)(ack_command)
 
 
-def run_command(deps: Deps, ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+def run_command(deps: Deps, ack: Ack, command: dict[str, Any]) -> None:
     workspace = str(command.get("team_id", ""))
     user = str(command.get("user_id", ""))
     channel = str(command.get("channel_id", ""))
@@ -52,11 +47,11 @@ def run_command(deps: Deps, ack: Ack, command: dict[str, Any], context: BoltCont
     if name == "/ent-assign" and not text.strip():
         replies = deps.assistant.run(caller, lambda turn: form_service.form(turn))
         if replies and not replies[0].error:
-            forms.stash_form(
-                context, replies[0], str(command.get("trigger_id") or ""), channel,
-                command.get("response_url"), workspace, user,
-            )
             ack()
+            forms.open_later(deps, forms.Opening(
+                replies[0], str(command.get("trigger_id") or ""), workspace, user, channel,
+                command.get("response_url"),
+            ))
             return
         ack_with(deps, ack, replies)
         return
@@ -67,8 +62,8 @@ def run_command(deps: Deps, ack: Ack, command: dict[str, Any], context: BoltCont
         start_thread=access.starts_conversation(name, text),
     )
     routed = route(replies, origin)
-    stash(context, routed.posts)
     ack_with(deps, ack, routed.ack)
+    send_later(deps, routed.posts)
 
 
 def _apply(

@@ -1,22 +1,18 @@
 """Helpers every kind of listener uses: the project a request acts on, the membership rule,
-answering in the acknowledgement, and handing posts over to the lazy listener."""
+answering in the acknowledgement, and sending the rest after it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack
 
 from bot.slack.delivery import deliver
 from bot.slack.deps import Deps
 from bot.slack.outbox import MAX_BLOCKS, Post, render
 from services import direct
 from services.turn import Reply
-
-POSTS = "ent_posts"
-"""Context key: the posts the lazy listener sends after the acknowledgement."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,17 +71,8 @@ def ack_with(deps: Deps, ack: Ack, replies: Sequence[Reply]) -> None:
     ack(text=rendered.text, blocks=rendered.blocks[:MAX_BLOCKS], response_type="ephemeral")
 
 
-def stash(context: BoltContext, posts: Sequence[Post]) -> None:
+def send_later(deps: Deps, posts: Sequence[Post]) -> None:
+    """Send ``posts`` after the acknowledgement (nothing is scheduled when there are none)."""
     if posts:
-        context[POSTS] = list(posts)
-
-
-def lazy_delivery(deps: Deps) -> Callable[..., None]:
-    """The lazy listener that sends what the acknowledgement stashed."""
-
-    def deliver_after_ack(context: BoltContext) -> None:
-        posts: Any = context.get(POSTS)
-        if posts:
-            deliver(deps, posts)
-
-    return deliver_after_ack
+        chosen = list(posts)
+        deps.later(lambda: deliver(deps, chosen))

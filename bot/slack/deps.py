@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -14,6 +17,30 @@ from services.assistant import Assistant
 from services.chat import Chat
 from services.turn import Caller
 
+log = logging.getLogger(__name__)
+
+
+class Later:
+    """Runs work after the acknowledgement, on the app's worker threads.
+
+    Bolt's lazy listeners do the same but deep-copy the whole request and its context
+    for each lazy function (about a millisecond per request here); this hands over only
+    what the work needs, and only when there is work.
+    """
+
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+
+    def __call__(self, work: Callable[[], None]) -> None:
+        self.executor.submit(self._run, work)
+
+    @staticmethod
+    def _run(work: Callable[[], None]) -> None:
+        try:
+            work()
+        except Exception:
+            log.exception("work after the acknowledgement failed")
+
 
 @dataclass(frozen=True, slots=True)
 class Deps:
@@ -22,6 +49,7 @@ class Deps:
     members: Members
     client: WebClient
     """For work after the acknowledgement: retries 429s however long Slack asks."""
+    later: Later
 
     @property
     def assistant(self) -> Assistant:

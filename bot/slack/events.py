@@ -1,5 +1,6 @@
 """Events: the bot joins a channel, people answer in the conversation's thread or in a direct
-message, or mention the bot. Every event is acknowledged at once; the work runs after.
+message, or mention the bot. Every event is acknowledged at once; the work runs after, on
+the app's workers.
 
 An event whose work changes something is claimed by its ``event_id`` first, so a delivery
 that Slack retries is never applied twice.
@@ -8,6 +9,7 @@ that Slack retries is never applied twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -29,21 +31,27 @@ THREAD_SUBTYPES = frozenset({None, "thread_broadcast"})
 
 
 def register(app: App, deps: Deps) -> None:
-    def ack_event(ack: Ack) -> None:
+    handlers: dict[str, Handler] = {
+        "member_joined_channel": on_joined, "message": on_message, "app_mention": on_mention,
+    }
+    for name, handler in handlers.items():
+        app.event(name)(after_ack(deps, handler))
+
+
+Handler = Callable[[Deps, dict[str, Any], dict[str, Any], str | None], None]
+
+
+def after_ack(deps: Deps, handler: Handler) -> Callable[..., None]:
+    """A listener that acknowledges at once and runs ``handler`` after."""
+
+    def listener(
+        ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext
+    ) -> None:
         ack()
+        bot_user = _bot_user(body, context)
+        deps.later(lambda: handler(deps, body, event, bot_user))
 
-    def joined(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
-        on_joined(deps, body, event, context)
-
-    def message(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
-        on_message(deps, body, event, context)
-
-    def mention(body: dict[str, Any], event: dict[str, Any]) -> None:
-        on_mention(deps, body, event)
-
-    app.event("member_joined_channel")(ack=ack_event, lazy=[joined])
-    app.event("message")(ack=ack_event, lazy=[message])
-    app.event("app_mention")(ack=ack_event, lazy=[mention])
+    return listener
 
 
 def _workspace(body: dict[str, Any], event: dict[str, Any]) -> str:
@@ -59,11 +67,11 @@ def _bot_user(body: dict[str, Any], context: BoltContext) -> str | None:
 
 
 def on_joined(
-    deps: Deps, body: dict[str, Any], event: dict[str, Any], context: BoltContext
+    deps: Deps, body: dict[str, Any], event: dict[str, Any], bot_user: str | None
 ) -> None:
     channel = str(event.get("channel") or "")
     deps.members.forget(channel)
-    if event.get("user") != _bot_user(body, context) or not channel:
+    if event.get("user") != bot_user or not channel:
         return
     workspace = _workspace(body, event)
     if not deps.chat.claim(f"event:{body.get('event_id')}", workspace):
@@ -74,7 +82,7 @@ def on_joined(
 
 
 def on_message(
-    deps: Deps, body: dict[str, Any], event: dict[str, Any], context: BoltContext
+    deps: Deps, body: dict[str, Any], event: dict[str, Any], bot_user: str | None
 ) -> None:
     """A person's message: an answer in the conversation's thread, or a direct message."""
     if event.get("bot_id") or event.get("subtype") not in THREAD_SUBTYPES or not event.get("user"):
@@ -92,7 +100,7 @@ def on_message(
         return
     found = deps.chat.thread(workspace, channel, str(thread_ts), user)
     if found is Thread.IGNORED or (
-        found is Thread.PROJECT_NAME and event.get("parent_user_id") != _bot_user(body, context)
+        found is Thread.PROJECT_NAME and event.get("parent_user_id") != bot_user
     ):
         return
     if not deps.chat.claim(key, workspace):
@@ -131,7 +139,9 @@ def _direct_message(
     deliver(deps, route(answers, origin).posts)
 
 
-def on_mention(deps: Deps, body: dict[str, Any], event: dict[str, Any]) -> None:
+def on_mention(
+    deps: Deps, body: dict[str, Any], event: dict[str, Any], _bot_user: str | None
+) -> None:
     """``@ent-bot statut`` in a channel works like ``/ent statut`` (threads are answered by
     :func:`on_message`)."""
     if event.get("thread_ts") or event.get("bot_id") or not event.get("user"):

@@ -7,9 +7,9 @@ import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import BoltContext
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.slack.delivery import deliver
@@ -24,45 +24,42 @@ from storage.vocab import Keep, Sourcing
 log = logging.getLogger(__name__)
 
 CALLBACK = "assign_form"
-STASH = "ent_form"
 MAX_OPTIONS = 100
 MAX_TITLE = 24
 MAX_NAME = 200
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
-def stash_form(
-    context: BoltContext, reply: Reply, trigger_id: str, channel: str | None,
-    response_url: str | None, workspace: str = "", user: str = "",
-) -> None:
-    """Keep the form's content for the lazy listener that opens it."""
-    context[STASH] = {
-        "reply": reply, "trigger_id": trigger_id, "channel": channel,
-        "response_url": response_url, "workspace": workspace, "user": user,
-    }
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """A form to open with a trigger, and where to explain if Slack refuses it."""
+
+    reply: Reply
+    trigger_id: str
+    workspace: str
+    user: str
+    channel: str | None
+    response_url: str | None
 
 
-def open_stashed(deps: Deps, context: BoltContext) -> None:
-    """views.open with the stashed trigger; if Slack refuses, tell the person privately."""
-    stashed: Any = context.get(STASH)
-    if not stashed:
-        return
-    reply: Reply = stashed["reply"]
-    view = build(deps, reply, stashed["channel"])
+def open_later(deps: Deps, opening: Opening) -> None:
+    """Open the form after the acknowledgement."""
+    deps.later(lambda: open_form(deps, opening))
+
+
+def open_form(deps: Deps, opening: Opening) -> None:
+    """views.open with the trigger; if Slack refuses, tell the person privately."""
+    view = build(deps, opening.reply, opening.channel)
     try:
-        deps.client.views_open(trigger_id=stashed["trigger_id"], view=view)
+        deps.client.views_open(trigger_id=opening.trigger_id, view=view)
     except (SlackApiError, SlackClientError, OSError) as exc:
         log.warning("views.open failed: %s", exc)
-        failure = Reply("slack_form_unavailable", error=True, language=reply.language)
-        channel = stashed["channel"]
-        private = Private.RESPOND if stashed["response_url"] else (
-            Private.EPHEMERAL if channel else Private.HOME
+        failure = Reply("slack_form_unavailable", error=True, language=opening.reply.language)
+        private = Private.RESPOND if opening.response_url else (
+            Private.EPHEMERAL if opening.channel else Private.HOME
         )
-        origin = Origin(
-            stashed["workspace"] or str(context.team_id or ""), stashed["user"]
-            or str(context.user_id or ""), private, channel=channel,
-            response_url=stashed["response_url"],
-        )
+        origin = Origin(opening.workspace, opening.user, private, channel=opening.channel,
+                        response_url=opening.response_url)
         deliver(deps, route([failure], origin).posts)
 
 

@@ -11,13 +11,12 @@ from bot.slack.deps import Deps
 
 
 def register(app: App, deps: Deps) -> None:
-    def ack_event(ack: Ack) -> None:
+    def opened(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
         ack()
-
-    def publish(body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
         workspace = str(body.get("team_id") or event.get("team") or "")
-        publish_home(deps, workspace, str(event["user"]))
+        user = str(event["user"])
+        deps.later(lambda: publish_home(deps, workspace, user))
 
-    app.event("app_home_opened")(ack=ack_event, lazy=[publish])
+    app.event("app_home_opened")(opened)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App
 
 from bot.slack import forms
-from bot.slack.common import lazy_delivery, refusal, stash
+from bot.slack.common import refusal, send_later
 from bot.slack.deps import Deps
 from bot.slack.outbox import Origin, Private, route
 from services import forms as form_service
@@ -23,17 +23,13 @@ MAX_ERROR = 2000
 
 
 def register(app: App, deps: Deps) -> None:
-    def ack_submission(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
-    ) -> None:
-        submit(deps, ack, body, view, context)
+    def ack_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        submit(deps, ack, body, view)
 
-    app.view(forms.CALLBACK)(ack=ack_submission, lazy=[lazy_delivery(deps)])
+    app.view(forms.CALLBACK)(ack_submission)
 
 
-def submit(
-    deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
-) -> None:
+def submit(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
     workspace = str((body.get("team") or {}).get("id") or view.get("team_id") or "")
     user = str((body.get("user") or {}).get("id") or "")
     meta = forms.metadata(view)
@@ -60,8 +56,8 @@ def submit(
         workspace, user, Private.EPHEMERAL if opened_in else Private.DIRECT,
         channel=opened_in or user, project_id=project_id, project_channel=project_channel,
     )
-    stash(context, route(replies, origin).posts)
     ack()
+    send_later(deps, route(replies, origin).posts)
 
 
 def _errors(deps: Deps, ack: Ack, replies: list[Reply], view: dict[str, Any]) -> None:
