@@ -15,6 +15,7 @@ from tests.support.slack_app import (
     BOB,
     CHANNEL,
     EVE,
+    SECRET,
     SlackBot,
     posted,
     running_bot,
@@ -149,3 +150,37 @@ def test_no_project_yet_gives_a_clear_french_error(bot: SlackBot) -> None:
     assert body["response_type"] == "ephemeral"
     assert "/ent projet creer" in text_of(body)
     assert posted(bot.fake) == []
+
+
+def test_the_answer_does_not_wait_for_a_slow_web_api(project: SlackBot) -> None:
+    bot = project
+    bot.fake.delay("chat.postMessage", 2)
+    request = sr.slash_command("/ent", "facteurs 2 fait", user_id=ALICE, channel_id=CHANNEL)
+
+    answer = sr.post(bot.url, request.body, request.headers(SECRET))
+
+    assert (answer.status, answer.body) == (200, "")
+    assert bot.executor.pending == 1, "the post is still on its way"
+    bot.executor.wait_idle()
+    assert "facteur" in posted(bot.fake)[-1]["text"].lower()
+
+
+def test_a_membership_lookup_that_hangs_refuses_without_a_traceback(bot: SlackBot) -> None:
+    bot.fake.delay("conversations.members", 3)
+
+    answer = bot.command("/ent", "projet creer ENT 35")
+
+    assert answer.status == 200
+    assert "Je n'ai pas pu vérifier que vous êtes membre" in text_of(answer.json())
+    assert "Aucun projet dans ce canal" in text_of(bot.command("/ent", "aide").json())
+
+
+def test_a_change_in_a_channel_the_bot_is_not_in_still_shows_there(project: SlackBot) -> None:
+    bot = project
+    bot.fake.error_next("chat.postMessage", "not_in_channel")
+
+    bot.command("/ent", "facteurs 3 fait")
+
+    [shown] = bot.fake.calls("response_url")
+    assert shown.params["response_type"] == "in_channel"
+    assert f"<@{ALICE}>" in text_of(shown.params)

@@ -28,7 +28,7 @@ from services.turn import Reply
 log = logging.getLogger(__name__)
 
 TIMEOUT = 10
-QUICK_TIMEOUT = 2
+QUICK_TIMEOUT = 1
 QUICK_MAX_WAIT = 1
 """Before an acknowledgement, a 429 is retried only if Slack asks to wait this long at most."""
 WORKERS = 8

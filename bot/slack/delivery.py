@@ -17,6 +17,7 @@ from services.turn import Reply
 log = logging.getLogger(__name__)
 
 MAX_HOME_BLOCKS = 100
+NOT_POSTABLE = frozenset({"not_in_channel", "channel_not_found"})
 
 
 def deliver(deps: Deps, posts: Sequence[Post]) -> None:
@@ -35,7 +36,9 @@ def _send(deps: Deps, post: Post) -> None:
         return
     rendered = render(deps.messages, post.replies)
     match post.kind:
-        case Kind.CHANNEL | Kind.THREAD | Kind.DIRECT if post.channel:
+        case Kind.CHANNEL if post.channel:
+            _public(deps, post, post.channel, rendered)
+        case Kind.THREAD | Kind.DIRECT if post.channel:
             message(deps, post.channel, rendered, post.thread_ts)
         case Kind.START if post.channel:
             start_thread(deps, post.workspace, post.channel, rendered)
@@ -55,6 +58,17 @@ def _send(deps: Deps, post: Post) -> None:
             respond(deps, post.response_url, rendered, post.replace_original)
         case _:
             log.warning("nowhere to send %s", post)
+
+
+def _public(deps: Deps, post: Post, channel: str, rendered: Rendered) -> None:
+    """Post a change in the channel; a channel the bot is not in still sees it when the
+    request has a response_url (slash commands)."""
+    try:
+        message(deps, channel, rendered)
+    except SlackApiError as exc:
+        if exc.response.get("error") not in NOT_POSTABLE or not post.response_url:
+            raise
+        respond(deps, post.response_url, rendered, response_type="in_channel")
 
 
 def _conversation_thread(deps: Deps, post: Post, channel: str) -> tuple[str, str] | None:
@@ -88,11 +102,15 @@ def start_thread(deps: Deps, workspace: str, channel: str, rendered: Rendered) -
         deps.chat.bind_thread(workspace, project.id, channel, ts)
 
 
-def respond(deps: Deps, url: str, rendered: Rendered, replace_original: bool) -> None:
+def respond(
+    deps: Deps, url: str, rendered: Rendered, replace_original: bool = False,
+    response_type: str = "ephemeral",
+) -> None:
+    """Answer through a response_url (ephemeral unless told)."""
     webhook = WebhookClient(url, timeout=10, retry_handlers=deps.client.retry_handlers)
     for blocks in chunks(rendered.blocks):
         answer = webhook.send(
-            text=rendered.text, blocks=blocks, response_type="ephemeral",
+            text=rendered.text, blocks=blocks, response_type=response_type,
             replace_original=replace_original,
         )
         if answer.status_code >= 400:
