@@ -177,3 +177,40 @@ def test_mentioning_the_bot_runs_a_command(bot: SlackBot) -> None:
 
     assert "facteur" in posted(bot.fake)[-1]["text"].lower()
     assert "facteurs clés de succès : 1/3" in bot.status()
+
+
+def test_the_walk_buttons_go_through_the_uncovered_competences_in_the_thread(
+    bot: SlackBot,
+) -> None:
+    bot.command("/ent", "projet creer ENT 35")
+    bot.fake.reset()
+    bot.command("/ent", "questions 4")
+    [coverage] = posted(bot.fake)
+    assert ("walk_yes", "yes") in [(e["action_id"], e["value"]) for b in coverage["blocks"]
+                                   if b["type"] == "actions" for e in b["elements"]]
+    root = thread_of(bot)
+
+    bot.send(sr.block_actions(sr.button("walk_yes", "yes"), user_id=BOB, channel_id=CHANNEL,
+                              message={"ts": root, "text": coverage["text"]},
+                              response_url=bot.fake.new_response_url()))
+    first = posted(bot.fake)[-1]
+    bot.send(reply_in_thread(root, "passer", user=BOB))
+    second = posted(bot.fake)[-1]
+
+    assert first["thread_ts"] == second["thread_ts"] == root
+    assert "*1/19*" in text_of(first) and "*1.* Fourniture des équipements" in text_of(first)
+    assert "*2/19*" in text_of(second)
+
+
+def test_a_form_for_a_project_that_no_longer_exists_is_refused(bot: SlackBot) -> None:
+    request = sr.view_submission(
+        "assign_form", {"competence": {"competence": {
+            "type": "static_select", "selected_option": sr.option("reseau")}}},
+        '{"p": 999, "c": "C0CHAN0001", "o": null}', user_id=ALICE,
+    )
+
+    answer = bot.send(request)
+
+    assert answer.json()["response_action"] == "errors"
+    assert "pas encore de projet" in answer.json()["errors"]["competence"]
+    assert posted(bot.fake) == []

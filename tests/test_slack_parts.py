@@ -16,7 +16,7 @@ from bot.settings import Settings
 from bot.slack.commands import COMMANDS
 from bot.slack.members import RECHECK_AFTER, TTL, Members
 from bot.slack.outbox import Kind, Origin, Private, route
-from bot.slack.server import missing_setting
+from bot.slack.server import missing_setting, serve
 from services import access, forms
 from services.forms import AssignForm
 from services.turn import Caller, Reply
@@ -190,3 +190,21 @@ def test_the_manifest_declares_the_commands_and_events_the_bot_listens_to() -> N
         assert f"- {scope}" in lines
     assert "socket_mode_enabled: true" in lines and "is_enabled: true" in lines
     assert "should_escape: true" in lines
+
+
+def test_socket_mode_opens_its_connection_with_the_app_token(
+    app: Application, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeSlack() as fake:
+        settings = app.settings.model_copy(update={
+            "slack_bot_token": fake.token, "slack_app_token": "xapp-1-A0ENTBOT1-test",
+            "slack_api_url": fake.base_url,
+        })
+
+        code = serve(settings)
+
+        [opened] = fake.calls("apps.connections.open")
+    assert opened.token == "xapp-1-A0ENTBOT1-test"
+    assert code == 1
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert "Slack refuse la connexion" in line and "ent-bot console" in line

@@ -105,19 +105,19 @@ def serve(settings: Settings) -> int:
     application = build(settings)
     executor = ThreadPoolExecutor(WORKERS, thread_name_prefix="ent-bot")
     try:
-        try:
-            app = create_app(application, executor)
-        except (BoltError, SlackApiError, SlackClientError, OSError) as exc:
-            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            print(application.messages.plain(
-                "slack_startup_failed", {"detail": detail}, settings.bot_language
-            ), file=sys.stderr)
-            return 1
+        app = create_app(application, executor)
         if settings.slack_app_token:
             _socket_mode(app, settings.slack_app_token, application)
         else:
             _http(app, settings.port, application)
         return 0
+    except (BoltError, SlackApiError, SlackClientError, OSError) as exc:
+        log.debug("startup failed", exc_info=exc)
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(application.messages.plain(
+            "slack_startup_failed", {"detail": detail}, settings.bot_language
+        ), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 0
     finally:
