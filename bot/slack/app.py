@@ -27,6 +27,15 @@ from services.turn import Reply
 
 log = logging.getLogger(__name__)
 
+
+class _SameToken(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN (from the environment) is unused when a client is
+    given; ours is built from that very setting."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("As you gave `client` as well")
+
+
 TIMEOUT = 10
 QUICK_TIMEOUT = 1
 QUICK_MAX_WAIT = 1
@@ -81,9 +90,12 @@ def create_app(
     for it.
     """
     settings = application.settings
+    if not any(isinstance(known, _SameToken) for known in log.filters):
+        log.addFilter(_SameToken())
     client = web_client(application)
     workers = executor or ThreadPoolExecutor(WORKERS, thread_name_prefix="ent-bot")
     app = App(
+        name="ent-bot",
         client=client,
         signing_secret=settings.slack_signing_secret or "",
         process_before_response=True,
