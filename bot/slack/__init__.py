@@ -1,1 +1,1 @@
-"""The Slack adapter: Bolt listeners that parse requests and send the assistant\x27s replies."""
+"""The Slack adapter: Bolt listeners that parse requests and send the assistant's replies."""
