@@ -8,6 +8,7 @@ from typing import Any
 
 from services import commands, conversation, entities, projects
 from services.answers import parse_yes_no
+from services.requests import once
 from services.turn import Caller, Reply, Turn
 from storage.store import Database, Pending
 
@@ -29,12 +30,13 @@ class Assistant:
     def command(self, caller: Caller, command: str, text: str) -> list[Reply]:
         return self._run(caller, lambda turn: commands.run(turn, command, text))
 
-    def message(self, caller: Caller, text: str) -> list[Reply]:
-        return self._run(caller, lambda turn: self._message(turn, text))
+    def message(self, caller: Caller, text: str, key: str | None = None) -> list[Reply]:
+        """A free-text message; with a ``key``, applied once however often it is delivered."""
+        return self._run(caller, once(key, lambda turn: self._message(turn, text)))
 
-    def confirm(self, caller: Caller, yes: bool) -> list[Reply]:
+    def confirm(self, caller: Caller, yes: bool, key: str | None = None) -> list[Reply]:
         """The answer to a pending “shall I create it?” question, from a button."""
-        return self._run(caller, lambda turn: self._confirm(turn, yes))
+        return self._run(caller, once(key, lambda turn: self._confirm(turn, yes)))
 
     def run(self, caller: Caller, action: Callable[[Turn], list[Reply]]) -> list[Reply]:
         """Run any service function in a transaction (for the adapters' buttons and forms)."""
@@ -71,7 +73,7 @@ class Assistant:
             turn.store.set_pending(
                 caller.workspace_id, caller.user_id, None, conversation.ASK_PROJECT_NAME, {}
             )
-            return [turn.reply("welcome")]
+            return [turn.say("welcome")]
         return conversation.answer(turn, project, text)
 
     def _pending(self, turn: Turn, pending: Pending, text: str) -> list[Reply] | None:

@@ -45,13 +45,11 @@ class Chat:
         with self.database.transaction() as store:
             return requests.seen(store.connection, key)
 
-    def claim(self, key: str, workspace_id: str) -> bool:
-        """Record ``key`` now; False when it was already recorded."""
-        with self.database.transaction() as store:
-            fresh = requests.claim(store.connection, key, workspace_id)
-            if self._prune_due():
+    def prune_keys(self) -> None:
+        """Forget request keys older than Slack's retries, at most every ``PRUNE_EVERY``."""
+        if self._prune_due():
+            with self.database.transaction() as store:
                 requests.forget_before(store.connection, utcnow() - KEEP_KEYS)
-            return fresh
 
     def _prune_due(self) -> bool:
         now = time.monotonic()

@@ -132,6 +132,46 @@ def _unknown_word(turn: Turn, word: str, choices: dict[str, str], usage: str) ->
     )
 
 
+_READ_ONLY = frozenset({"help", "status", "gaps", "history"})
+_LISTS = {"entity": _ENTITY_ACTIONS, "competence": _COMPETENCE_ACTIONS}
+_SHOW_WHEN_BARE = frozenset({"factors", "project"})
+
+
+def _subcommand(text: str) -> tuple[str | None, str]:
+    word, rest = _split_word(text)
+    return (_SUBCOMMANDS.get(normalize(word)) if word else "help"), rest
+
+
+def changes_project(command: str, text: str) -> bool:
+    """Whether the command may change the project (adapters check who may do that).
+
+    Unknown words count as changes: they are refused or explained, never applied.
+    """
+    name = command.strip().lower()
+    if name == ASSIGN:
+        return bool(text.strip())
+    if name != ENT:
+        return True
+    sub, rest = _subcommand(text)
+    if sub in _READ_ONLY:
+        return False
+    action, _args = _split_word(rest)
+    if sub in _LISTS:
+        return bool(action) and _LISTS[sub].get(normalize(action)) != "list"
+    if sub in _SHOW_WHEN_BARE:
+        return bool(action)
+    return True
+
+
+def starts_conversation(command: str, text: str) -> bool:
+    """``/ent questions …``: its replies open the conversation."""
+    return command.strip().lower() == ENT and _subcommand(text)[0] == "questions"
+
+
+def is_help(command: str, text: str) -> bool:
+    return command.strip().lower() == ENT and _subcommand(text)[0] == "help"
+
+
 def run(turn: Turn, command: str, text: str) -> list[Reply]:
     """Run one slash command; the adapters give the command name and its text."""
     name = command.strip().lower()

@@ -42,7 +42,7 @@ def start(turn: Turn, project: ProjectInfo, rest: str) -> list[Reply]:
         if not current.active:
             current = replace(current, active=True)
             _save(turn, project, current)
-        return [turn.reply("resume"), *_ask(turn, project, current)]
+        return [turn.say("resume"), *_ask(turn, project, current)]
     else:
         step = "moa" if not project.moa else "q1"
     state = ConversationState(
@@ -78,7 +78,7 @@ def answer(turn: Turn, project: ProjectInfo, text: str) -> list[Reply]:
     control = parse_control(text)
     if control is Control.STOP:
         _save(turn, project, replace(current, active=False))
-        return [turn.reply("paused")]
+        return [turn.say("paused")]
     if control is Control.SKIP:
         return _advance(turn, project, current)
     if control is Control.BACK:
@@ -115,7 +115,7 @@ def _ask(turn: Turn, project: ProjectInfo, state: ConversationState) -> list[Rep
     if state.step == "walk":
         walk = state.data.get("walk", [])
         return [
-            turn.reply(
+            turn.say(
                 "ask_owner",
                 competence=_walk_competence(turn, project, state),
                 index=state.position + 1,
@@ -124,7 +124,7 @@ def _ask(turn: Turn, project: ProjectInfo, state: ConversationState) -> list[Rep
         ]
     number = _question_number(state.step)
     current = turn.store.load_state(project).answers.get(number) if number else None
-    return [turn.reply("ask", step=state.step, number=number, current=current, project=project)]
+    return [turn.say("ask", step=state.step, number=number, current=current, project=project)]
 
 
 def _walk_competence(
@@ -210,7 +210,7 @@ def _coverage_step(
                 }
             ],
         )
-    said = turn.reply("coverage", overall=overall, families=families, missing=missing)
+    said = turn.say("coverage", overall=overall, families=families, missing=missing)
     if not missing:
         return replace(state, step="done"), said
     data = {**state.data, "walk": [c.id for c in missing]}
@@ -220,7 +220,7 @@ def _coverage_step(
 def _summary(turn: Turn, project: ProjectInfo) -> Reply:
     snapshot = turn.store.load_state(project)
     overall, _families = gaps.coverage(snapshot)
-    return turn.reply("conversation_done", overall=overall, gap_count=len(gaps.analyse(snapshot)))
+    return turn.say("conversation_done", overall=overall, gap_count=len(gaps.analyse(snapshot)))
 
 
 def _record(
@@ -259,7 +259,7 @@ def _moa(turn: Turn, project: ProjectInfo, state: ConversationState, text: str) 
     result = projects.set_moa(turn, project, text, "answer_moa")
     if isinstance(result, Reply):
         return [result]
-    return [turn.reply("noted", step="moa", value=result.moa), *_advance(turn, result, state)]
+    return [turn.say("noted", step="moa", value=result.moa), *_advance(turn, result, state)]
 
 
 def _q1(turn: Turn, project: ProjectInfo, state: ConversationState, text: str) -> list[Reply]:
@@ -270,7 +270,7 @@ def _q1(turn: Turn, project: ProjectInfo, state: ConversationState, text: str) -
         return [found]
     pilot = found[0]
     _record(turn, project, 1, pilot.name, {"entity_id": pilot.id})
-    return [turn.reply("noted", step="q1", value=pilot.name), *_advance(turn, project, state)]
+    return [turn.say("noted", step="q1", value=pilot.name), *_advance(turn, project, state)]
 
 
 def _q2(turn: Turn, project: ProjectInfo, state: ConversationState, text: str) -> list[Reply]:
@@ -294,7 +294,7 @@ def _q2(turn: Turn, project: ProjectInfo, state: ConversationState, text: str) -
     summary = ", ".join(str(c.number) for c in chosen)
     _record(turn, project, 2, summary, {"competence_ids": [c.id for c in chosen]})
     return [
-        turn.reply("noted_keep", kept=chosen, others=others),
+        turn.say("noted_keep", kept=chosen, others=others),
         *_advance(turn, project, state),
     ]
 
@@ -310,7 +310,7 @@ def _q3(turn: Turn, project: ProjectInfo, state: ConversationState, text: str) -
         return [found]
     value = ", ".join(e.name for e in found)
     _record(turn, project, 3, value, {"entity_ids": [e.id for e in found]})
-    return [turn.reply("noted", step="q3", value=value), *_advance(turn, project, state)]
+    return [turn.say("noted", step="q3", value=value), *_advance(turn, project, state)]
 
 
 def _q4(turn: Turn, project: ProjectInfo, state: ConversationState, text: str) -> list[Reply]:

@@ -18,4 +18,4 @@ def greet(turn: Turn) -> list[Reply]:
     turn.store.set_pending(
         caller.workspace_id, caller.user_id, None, conversation.ASK_PROJECT_NAME, {}
     )
-    return [turn.reply("welcome")]
+    return [turn.say("welcome")]

@@ -29,6 +29,8 @@ class Reply:
     public: bool = False
     error: bool = False
     language: str = "fr"
+    conversation: bool = False
+    """Part of the onboarding conversation: chat adapters keep it in its thread."""
 
 
 @dataclass(slots=True)
@@ -47,6 +49,10 @@ class Turn:
 
     def reply(self, template: str, **data: Any) -> Reply:
         return Reply(template, data, language=self.language)
+
+    def say(self, template: str, **data: Any) -> Reply:
+        """A line of the onboarding conversation."""
+        return Reply(template, data, language=self.language, conversation=True)
 
     def announce(self, template: str, **data: Any) -> Reply:
         return Reply(template, {"actor": self.actor, **data}, public=True, language=self.language)

@@ -123,3 +123,19 @@ def test_console_works_with_no_configuration_at_all(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Essai — qui s'occupe de quoi" in result.stdout
     assert (tmp_path / "ent-bot.db").exists()
+
+
+def test_a_message_delivered_twice_with_its_key_is_applied_once(app: Application) -> None:
+    from services.turn import Caller
+    from tests.support.db import dump
+
+    caller = Caller(WORKSPACE, "alice", CHANNEL)
+    app.assistant.command(caller, "/ent", "projet creer ENT 35")
+    asked = app.assistant.command(caller, "/ent", "questions")
+    assert [r.template for r in asked if r.conversation] == ["ask"]
+    first = app.assistant.message(caller, "Région Bretagne", key="event:Ev1")
+    assert [r.template for r in first] == ["noted", "ask"]
+    assert all(r.conversation for r in first)
+    before = dump(app.database.engine)
+    assert app.assistant.message(caller, "Région Bretagne", key="event:Ev1") == []
+    assert dump(app.database.engine) == before

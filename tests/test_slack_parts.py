@@ -17,7 +17,7 @@ from bot.slack.commands import COMMANDS
 from bot.slack.members import RECHECK_AFTER, TTL, Members
 from bot.slack.outbox import Kind, Origin, Private, route
 from bot.slack.server import missing_setting, serve
-from services import access, forms
+from services import commands, forms
 from services.forms import AssignForm
 from services.turn import Caller, Reply
 from tests.support.fake_slack import FakeSlack
@@ -26,7 +26,7 @@ from tests.support.slack_app import ALICE, running_bot
 ERROR = Reply("error", error=True)
 HELP = Reply("help")
 CHANGE = Reply("assigned", public=True)
-QUESTION = Reply("ask")
+QUESTION = Reply("ask", conversation=True)
 
 
 def kinds(replies: list[Reply], origin: Origin) -> tuple[list[str], list[tuple[Kind, str | None]]]:
@@ -73,14 +73,14 @@ def test_home_buttons_refresh_the_home_with_their_notices() -> None:
 
 @pytest.mark.parametrize("text", [
     "", "aide", "help", "statut", "matrice", "lacunes", "historique", "historique 7",
-    "entite", "entite liste", "facteurs", "projet",
+    "entite", "entite liste", "facteurs", "projet", "competence", "competence liste",
 ])
 def test_read_only_commands_change_nothing(app: Application, text: str) -> None:
     caller = Caller("T1", "U1", "C1")
     app.assistant.command(caller, "/ent", "projet creer ENT 35")
     before = app.assistant.command(caller, "/ent", "historique")
 
-    assert not access.changes_project("/ent", text)
+    assert not commands.changes_project("/ent", text)
     replies = app.assistant.command(caller, "/ent", text)
 
     assert not any(reply.public for reply in replies)
@@ -91,10 +91,11 @@ def test_read_only_commands_change_nothing(app: Application, text: str) -> None:
     ("/ent", "projet creer X"), ("/ent", "projet renommer X"), ("/ent", "facteurs 1 fait"),
     ("/ent", "entite ajouter DSI"), ("/ent", "entite renommer A B"), ("/ent", "questions"),
     ("/ent", "desassigner 7"), ("/ent", "assigner 7 DSI"), ("/ent-assign", "7 DSI"),
-    ("/ent", "nouveau-mot"), ("/autre", "statut"),
+    ("/ent", "nouveau-mot"), ("/autre", "statut"), ("/ent", "contact 7 moi"),
+    ("/ent", "competence ajouter X"), ("/ent", "projet langue en"), ("/ent", "perenne 7"),
 ])
 def test_everything_else_counts_as_a_change(command: str, text: str) -> None:
-    assert access.changes_project(command, text)
+    assert commands.changes_project(command, text)
 
 
 def test_membership_is_cached_per_channel_and_refreshed() -> None:

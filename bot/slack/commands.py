@@ -15,7 +15,7 @@ from bot.slack.common import ack_with, place, refusal, send_later
 from bot.slack.deps import Deps
 from bot.slack.outbox import Origin, Private, route
 from bot.slack.texts import unescape
-from services import access, commands
+from services import commands
 from services import forms as form_service
 from services.requests import once
 from services.turn import Caller, Reply
@@ -37,7 +37,7 @@ def run_command(deps: Deps, ack: Ack, command: dict[str, Any]) -> None:
     channel = str(command.get("channel_id", ""))
     name = str(command.get("command", "")).strip().lower()
     text = unescape(str(command.get("text") or ""))
-    where = place(deps, workspace, user, channel) if not access.is_help(name, text) else None
+    where = place(deps, workspace, user, channel) if not commands.is_help(name, text) else None
     if isinstance(where, list):
         ack_with(deps, ack, where)
         return
@@ -59,7 +59,7 @@ def run_command(deps: Deps, ack: Ack, command: dict[str, Any]) -> None:
     origin = Origin(
         workspace, user, Private.ACK, channel=channel, project_id=project_id,
         project_channel=project_channel, response_url=command.get("response_url"),
-        start_thread=access.starts_conversation(name, text),
+        start_thread=commands.starts_conversation(name, text),
     )
     routed = route(replies, origin)
     ack_with(deps, ack, routed.ack)
@@ -71,7 +71,7 @@ def _apply(
     trigger: str | None,
 ) -> list[Reply]:
     """Run the command; a change needs channel membership and applies once per trigger."""
-    if not access.changes_project(name, text):
+    if not commands.changes_project(name, text):
         return deps.assistant.command(caller, name, text)
     refused = refusal(deps, project_channel, caller.user_id)
     if refused is not None:

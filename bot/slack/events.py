@@ -2,8 +2,8 @@
 message, or mention the bot. Every event is acknowledged at once; the work runs after, on
 the app's workers.
 
-An event whose work changes something is claimed by its ``event_id`` first, so a delivery
-that Slack retries is never applied twice.
+An event whose work changes something records its ``event_id`` in the same transaction as
+the change, so a delivery that Slack retries is never applied twice.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from bot.slack.delivery import deliver
 from bot.slack.deps import Deps
 from bot.slack.outbox import Origin, Private, route
 from bot.slack.texts import unescape
-from services import access, commands, direct, onboarding
+from services import commands, direct, onboarding
 from services.chat import Thread
 from services.conversation import BOT
 from services.requests import once
@@ -74,10 +74,8 @@ def on_joined(
     if event.get("user") != bot_user or not channel:
         return
     workspace = _workspace(body, event)
-    if not deps.chat.claim(f"event:{body.get('event_id')}", workspace):
-        return
     caller = deps.caller(workspace, str(event.get("inviter") or BOT), channel)
-    replies = deps.assistant.run(caller, onboarding.greet)
+    replies = deps.assistant.run(caller, once(f"event:{body.get('event_id')}", onboarding.greet))
     deliver(deps, route(replies, Origin(workspace, caller.user_id, Private.THREAD, channel)).posts)
 
 
@@ -103,14 +101,13 @@ def on_message(
         found is Thread.PROJECT_NAME and event.get("parent_user_id") != bot_user
     ):
         return
-    if not deps.chat.claim(key, workspace):
-        return
+    deps.chat.prune_keys()
     origin = Origin(workspace, user, Private.EPHEMERAL, channel, str(thread_ts))
     refused = refusal(deps, channel, user)
     if refused is not None:
         deliver(deps, route([refused], origin).posts)
         return
-    replies = deps.assistant.message(deps.caller(workspace, user, channel), text)
+    replies = deps.assistant.message(deps.caller(workspace, user, channel), text, key=key)
     if found is Thread.PROJECT_NAME:
         project = deps.chat.channel_project(workspace, channel)
         if project is not None:
@@ -126,15 +123,13 @@ def _direct_message(
         replies = deps.assistant.run(deps.caller(workspace, user, channel), direct.picker)
         deliver(deps, route(replies, Origin(workspace, user, Private.DIRECT, channel)).posts)
         return
-    if not deps.chat.claim(key, workspace):
-        return
     origin = Origin(
         workspace, user, Private.DIRECT, channel, project_id=project.id,
         project_channel=project.channel_id,
     )
     refused = refusal(deps, project.channel_id, user)
     answers: list[Reply] = [refused] if refused is not None else deps.assistant.message(
-        deps.caller(workspace, user, channel, project.id), text
+        deps.caller(workspace, user, channel, project.id), text, key=key
     )
     deliver(deps, route(answers, origin).posts)
 
@@ -154,8 +149,8 @@ def on_mention(
         text = text.partition(">")[2].strip()
     caller = deps.caller(workspace, user, channel)
     origin = Origin(workspace, user, Private.EPHEMERAL, channel,
-                    start_thread=access.starts_conversation("/ent", text))
-    if not access.changes_project("/ent", text):
+                    start_thread=commands.starts_conversation("/ent", text))
+    if not commands.changes_project("/ent", text):
         replies = deps.assistant.command(caller, "/ent", text)
     else:
         refused = refusal(deps, channel, user)

@@ -16,13 +16,6 @@ from messages.render import Messages, Rendered
 from services.turn import Reply
 
 MAX_BLOCKS = 50
-CONVERSATION = frozenset({
-    "ask", "ask_owner", "coverage", "conversation_done", "noted", "noted_keep", "resume",
-    "paused", "welcome",
-})
-"""Templates of the onboarding conversation: they belong in its thread."""
-
-
 class Private(StrEnum):
     """How a request's author is answered privately."""
 
@@ -103,7 +96,7 @@ def route(replies: Sequence[Reply], origin: Origin) -> Routed:
             destination = _private(origin)
         elif reply.public:
             destination = _public(origin)
-        elif reply.template in CONVERSATION and origin.private is not Private.DIRECT:
+        elif reply.conversation and origin.private is not Private.DIRECT:
             destination = _conversation(origin)
         else:
             destination = _private(origin)
