@@ -69,6 +69,7 @@ class Messages:
     def _environment(self, slack: bool) -> Environment:
         env = Environment(
             loader=FileSystemLoader(str(TEMPLATES)),
+            auto_reload=False,
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
