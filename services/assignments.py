@@ -34,6 +34,17 @@ def change(
     Writes the row and one history row per changed field, in the caller's transaction.
     """
     old = turn.store.assignment(project.id, competence.id)
+    return _apply(turn, project, competence, entities, old, values)
+
+
+def _apply(
+    turn: Turn,
+    project: ProjectInfo,
+    competence: CompetenceInfo,
+    entities: tuple[EntityInfo, ...],
+    old: AssignmentInfo | None,
+    values: dict[str, Any],
+) -> tuple[AssignmentInfo, AssignmentInfo, list[str]]:
     base = old or AssignmentInfo(competence_id=competence.id)
     known = {f.name for f in fields(AssignmentInfo)}
     new = replace(base, **{k: v for k, v in values.items() if k in known})
@@ -92,7 +103,7 @@ def assign(
         if value is not None:
             values[name] = value
     everything = entities if any(e.id == entity.id for e in entities) else (*entities, entity)
-    old, new, changed = change(turn, project, competence, everything, **values)
+    old, new, changed = _apply(turn, project, competence, everything, current, values)
     if not changed:
         return turn.reply("assign_unchanged", competence=competence, entity=entity, a=new)
     return turn.announce(

@@ -268,7 +268,7 @@ def assign_text(turn: Turn, text: str) -> Reply:
         ):
             request = retry
     found = entities.find_or_confirm(
-        turn, project, [request.entity_name], {"op": "assign", "text": text}, "assign"
+        turn, project, [request.entity_name], {"op": "assign", "text": text}, "assign", known
     )
     if isinstance(found, Reply):
         return found
@@ -277,7 +277,7 @@ def assign_text(turn: Turn, text: str) -> Reply:
         project,
         request.competence,
         found[0],
-        turn.store.entities(project.id),
+        known,
         sourcing=request.sourcing.value if request.sourcing else None,
         contacts=list(request.contacts),
         keep=request.keep.value if request.keep else None,

@@ -90,14 +90,20 @@ def uai_problem(turn: Turn, uai: str, usage: str) -> Reply | None:
 
 
 def find_or_confirm(
-    turn: Turn, project: ProjectInfo, names: list[str], then: dict[str, Any], usage: str
+    turn: Turn,
+    project: ProjectInfo,
+    names: list[str],
+    then: dict[str, Any],
+    usage: str,
+    existing: tuple[EntityInfo, ...] | None = None,
 ) -> list[EntityInfo] | Reply:
     """Resolve entity names; unknown ones are created only once the caller confirms.
 
     When some are unknown, the pending action remembers ``then`` so that the
     request is replayed after ``oui``.
     """
-    existing = turn.store.entities(project.id)
+    if existing is None:
+        existing = turn.store.entities(project.id)
     found: list[EntityInfo] = []
     unknown: list[str] = []
     suggestions: dict[str, list[str]] = {}

@@ -295,3 +295,19 @@ def test_project_territory_and_language(project: Application) -> None:
     out = say(project, "/ent projet langue en", "/ent statut")
     assert "switched project *ENT des collèges d'Ille-et-Vilaine* to English" in out
     assert "*7.* Hosting and operation of the ENT solution" in out
+
+
+def test_assign_reads_each_table_once_and_writes_row_and_history(project: Application) -> None:
+    from services.turn import Caller
+
+    caller = Caller(WORKSPACE, "alice", CHANNEL)
+    say(project, "/ent entite ajouter DSI du Département")
+    for sourcing in ("externe", "interne"):
+        with count_statements(project.database.engine) as statements:
+            replies = project.assistant.command(
+                caller, "/ent-assign", f"4 DSI du Département {sourcing}"
+            )
+        assert replies[0].template == "assigned"
+        verbs = [s.split()[0].upper() for s in statements]
+        assert verbs.count("SELECT") == 4, statements
+        assert verbs[4:] == ["INSERT" if sourcing == "externe" else "UPDATE", "INSERT"]
