@@ -20,6 +20,7 @@ MAX_REF_PARTS = 30
 _MAX_DIGITS = 6
 
 _SLACK_MENTION = r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>"
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _PLAIN_MENTION = r"(@(?!(?:here|channel|everyone)\b)\w(?:[\w.\-]*\w)?)(?![\w@])"
 _MENTION_IN_TEXT = re.compile(rf"\s*(?:{_SLACK_MENTION}|(?<!\S){_PLAIN_MENTION})\s*")
 _MENTION_TOKEN = re.compile(rf"(?:{_SLACK_MENTION}|{_PLAIN_MENTION})[,;.!?]*")
@@ -143,6 +144,11 @@ class OwnerAnswer:
     sourcing: Sourcing | None = None
     contacts: tuple[str, ...] = ()
     keep: Keep | None = None
+
+
+def is_user_id(text: str) -> bool:
+    """A Slack user id (``U0ALICE``), as opposed to a name typed with ``@``."""
+    return _USER_ID.fullmatch(text) is not None
 
 
 def extract_mentions(text: str) -> tuple[list[str], str]:

@@ -34,10 +34,10 @@ def change(
     Writes the row and one history row per changed field, in the caller's transaction.
     """
     old = turn.store.assignment(project.id, competence.id)
-    return _apply(turn, project, competence, entities, old, values)
+    return apply(turn, project, competence, entities, old, values)
 
 
-def _apply(
+def apply(
     turn: Turn,
     project: ProjectInfo,
     competence: CompetenceInfo,
@@ -45,6 +45,7 @@ def _apply(
     old: AssignmentInfo | None,
     values: dict[str, Any],
 ) -> tuple[AssignmentInfo, AssignmentInfo, list[str]]:
+    """:func:`change` when the current assignment ``old`` is already read."""
     base = old or AssignmentInfo(competence_id=competence.id)
     known = {f.name for f in fields(AssignmentInfo)}
     new = replace(base, **{k: v for k, v in values.items() if k in known})
@@ -103,7 +104,20 @@ def assign(
         if value is not None:
             values[name] = value
     everything = entities if any(e.id == entity.id for e in entities) else (*entities, entity)
-    old, new, changed = _apply(turn, project, competence, everything, current, values)
+    old, new, changed = apply(turn, project, competence, everything, current, values)
+    return outcome(turn, competence, entity, everything, old, new, changed)
+
+
+def outcome(
+    turn: Turn,
+    competence: CompetenceInfo,
+    entity: EntityInfo,
+    entities: tuple[EntityInfo, ...],
+    old: AssignmentInfo,
+    new: AssignmentInfo,
+    changed: list[str],
+) -> Reply:
+    """The reply to an assignment: announced when something changed."""
     if not changed:
         return turn.reply("assign_unchanged", competence=competence, entity=entity, a=new)
     return turn.announce(
@@ -112,7 +126,7 @@ def assign(
         entity=entity,
         a=new,
         changed=changed,
-        previous=_previous(old, everything),
+        previous=_previous(old, entities),
     )
 
 

@@ -27,22 +27,31 @@ class Assistant:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def command(self, caller: Caller, command: str, text: str) -> list[Reply]:
-        return self._run(caller, lambda turn: commands.run(turn, command, text))
+    def command(
+        self, caller: Caller, command: str, text: str, key: str | None = None
+    ) -> list[Reply]:
+        """A slash command; with a ``key``, applied once however often it is delivered."""
+        return self._run(caller, lambda turn: commands.run(turn, command, text), key)
 
     def message(self, caller: Caller, text: str, key: str | None = None) -> list[Reply]:
         """A free-text message; with a ``key``, applied once however often it is delivered."""
-        return self._run(caller, once(key, lambda turn: self._message(turn, text)))
+        return self._run(caller, lambda turn: self._message(turn, text), key)
 
     def confirm(self, caller: Caller, yes: bool, key: str | None = None) -> list[Reply]:
         """The answer to a pending “shall I create it?” question, from a button."""
-        return self._run(caller, once(key, lambda turn: self._confirm(turn, yes)))
+        return self._run(caller, lambda turn: self._confirm(turn, yes), key)
 
-    def run(self, caller: Caller, action: Callable[[Turn], list[Reply]]) -> list[Reply]:
+    def run(
+        self, caller: Caller, action: Callable[[Turn], list[Reply]], key: str | None = None
+    ) -> list[Reply]:
         """Run any service function in a transaction (for the adapters' buttons and forms)."""
-        return self._run(caller, action)
+        return self._run(caller, action, key)
 
-    def _run(self, caller: Caller, action: Callable[[Turn], list[Reply]]) -> list[Reply]:
+    def _run(
+        self, caller: Caller, action: Callable[[Turn], list[Reply]], key: str | None = None
+    ) -> list[Reply]:
+        """One transaction; a ``key`` already recorded by an earlier request makes it a no-op."""
+        action = once(key, action)
         try:
             with self.database.transaction() as store:
                 if caller.project_id is not None:
@@ -70,10 +79,7 @@ class Assistant:
                 return handled
         project = turn.project
         if project is None:
-            turn.store.set_pending(
-                caller.workspace_id, caller.user_id, None, conversation.ASK_PROJECT_NAME, {}
-            )
-            return [turn.say("welcome")]
+            return conversation.ask_project_name(turn)
         return conversation.answer(turn, project, text)
 
     def _pending(self, turn: Turn, pending: Pending, text: str) -> list[Reply] | None:

@@ -26,6 +26,13 @@ BOT = "ent-bot"
 ASK_PROJECT_NAME = "project_name"
 
 
+def ask_project_name(turn: Turn) -> list[Reply]:
+    """No project in this channel yet: ask its name; the caller's next message gives it."""
+    caller = turn.caller
+    turn.store.set_pending(caller.workspace_id, caller.user_id, None, ASK_PROJECT_NAME, {})
+    return [turn.say("welcome")]
+
+
 def _question_number(step: str) -> int | None:
     return int(step[1]) if step.startswith("q") else None
 

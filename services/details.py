@@ -7,7 +7,7 @@ from services import assignments
 from services.answers import MAX_REF_PARTS, extract_mentions, parse_keep
 from services.entities import name_problem
 from services.resolve import Ambiguous, Resolved, resolve_competence_prefix
-from services.text import has_control_chars, match_key, normalize
+from services.text import match_key, normalize
 from services.tokenize import TokenizeError, split_args
 from services.turn import Reply, Turn
 from storage.sheet import FAMILIES
@@ -65,25 +65,13 @@ def split_competence(
     )
 
 
-def _text_problem(turn: Turn, value: str, usage: str) -> Reply | None:
-    if not value:
-        return turn.error("error", code="missing_value", fragment="", usage=usage)
-    if len(value) > MAX_DETAIL:
-        return turn.error(
-            "error", code="too_long", fragment=value[:40], limit=MAX_DETAIL, usage=usage
-        )
-    if has_control_chars(value):
-        return turn.error("error", code="control_chars", fragment=value[:40], usage=usage)
-    return None
-
-
 def set_text(turn: Turn, project: ProjectInfo, field: str, text: str, usage: str) -> Reply:
     """``/ent prestataire|niveau|notes <compétence> <texte>``."""
     found = split_competence(turn, project, text, usage)
     if isinstance(found, Reply):
         return found
     competence, value = found
-    problem = _text_problem(turn, value, usage)
+    problem = name_problem(turn, value, usage, MAX_DETAIL, "missing_value")
     if problem is not None:
         return problem
     entities = turn.store.entities(project.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.answers import MAX_NAME_LENGTH
 from services.resolve import Ambiguous, Resolved, resolve_entity
 from services.text import has_control_chars, normalize, words
 from services.turn import Reply, Turn
@@ -11,7 +12,6 @@ from services.uai import expected_letter, is_valid_uai
 from storage.state import EntityInfo, ProjectInfo
 from storage.vocab import EntityKind
 
-MAX_NAME = 200
 CREATE_ENTITIES = "create_entities"
 
 _KIND_WORDS: dict[str, EntityKind] = {
@@ -71,12 +71,15 @@ def infer_kind(name: str) -> EntityKind:
     return EntityKind.AUTRE
 
 
-def name_problem(turn: Turn, name: str, usage: str) -> Reply | None:
-    """A reply explaining why ``name`` can't be an entity name, or None if it can."""
+def name_problem(
+    turn: Turn, name: str, usage: str, limit: int = MAX_NAME_LENGTH, empty: str = "empty_name"
+) -> Reply | None:
+    """A reply explaining why ``name`` can't be stored (empty, too long, control
+    characters), or None if it can."""
     if not name.strip():
-        return turn.error("error", code="empty_name", fragment=name, usage=usage)
-    if len(name) > MAX_NAME:
-        return turn.error("error", code="too_long", fragment=name[:40], limit=MAX_NAME, usage=usage)
+        return turn.error("error", code=empty, fragment=name, usage=usage)
+    if len(name) > limit:
+        return turn.error("error", code="too_long", fragment=name[:40], limit=limit, usage=usage)
     if has_control_chars(name):
         return turn.error("error", code="control_chars", fragment=name[:40], usage=usage)
     return None

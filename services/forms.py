@@ -6,11 +6,11 @@ A form states the whole assignment: a field left empty clears it, unlike
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from services import assignments, entities
+from services.answers import is_user_id
 from services.resolve import Resolved, resolve_entity
 from services.text import find_control_char, has_control_chars
 from services.turn import Reply, Turn
@@ -23,7 +23,6 @@ MAX_PROVIDER = 200
 MAX_SERVICE_LEVEL = 500
 MAX_NOTES = 3000
 MAX_CONTACTS = 20
-USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +112,7 @@ def _choices(turn: Turn, form: AssignForm) -> list[Reply]:
         errors.append(_error(turn, "sourcing", "bad_choice"))
     if form.keep is not None and form.keep not in set(Keep):
         errors.append(_error(turn, "keep", "bad_choice"))
-    if len(form.contacts) > MAX_CONTACTS or not all(USER_ID.match(u) for u in form.contacts):
+    if len(form.contacts) > MAX_CONTACTS or not all(is_user_id(u) for u in form.contacts):
         errors.append(_error(turn, "contacts", "bad_contacts", limit=MAX_CONTACTS))
     for field, limit, multiline in (
         ("service_level", MAX_SERVICE_LEVEL, False), ("provider", MAX_PROVIDER, False),
@@ -155,20 +154,14 @@ def _apply(
     known: tuple[EntityInfo, ...], form: AssignForm,
 ) -> Reply:
     current = turn.store.assignment(project.id, competence.id)
-    old, new, changed = assignments.change(
-        turn, project, competence, known,
-        entity_id=entity.id,
-        sourcing=form.sourcing or (current.sourcing if current else None),
-        contacts=tuple(dict.fromkeys(form.contacts)),
-        keep=form.keep or (current.keep if current else Keep.A_DECIDER.value),
-        service_level=_text(form.service_level),
-        provider=_text(form.provider),
-        notes=_text(form.notes),
-    )
-    if not changed:
-        return turn.reply("assign_unchanged", competence=competence, entity=entity, a=new)
-    previous = next((e for e in known if e.id == old.entity_id), None)
-    return turn.announce(
-        "assigned", competence=competence, entity=entity, a=new, changed=changed,
-        previous=previous,
-    )
+    values = {
+        "entity_id": entity.id,
+        "sourcing": form.sourcing or (current.sourcing if current else None),
+        "contacts": tuple(dict.fromkeys(form.contacts)),
+        "keep": form.keep or (current.keep if current else Keep.A_DECIDER.value),
+        "service_level": _text(form.service_level),
+        "provider": _text(form.provider),
+        "notes": _text(form.notes),
+    }
+    old, new, changed = assignments.apply(turn, project, competence, known, current, values)
+    return assignments.outcome(turn, competence, entity, known, old, new, changed)

@@ -12,10 +12,6 @@ def greet(turn: Turn) -> list[Reply]:
     project = turn.project
     if project is not None:
         return conversation.start(turn, project, "")
-    caller = turn.caller
-    if not caller.user_id:
+    if not turn.caller.user_id:
         return [turn.reply("slack_joined")]
-    turn.store.set_pending(
-        caller.workspace_id, caller.user_id, None, conversation.ASK_PROJECT_NAME, {}
-    )
-    return [turn.say("welcome")]
+    return conversation.ask_project_name(turn)

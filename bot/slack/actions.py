@@ -19,7 +19,6 @@ from bot.slack.deps import Deps
 from bot.slack.outbox import Origin, Private, route
 from services import actions, direct
 from services import forms as form_service
-from services.requests import once
 from services.turn import Caller, Reply, Turn
 
 CHANGES: dict[str, Callable[[Turn, str], list[Reply]]] = {
@@ -121,7 +120,7 @@ def _change(deps: Deps, clicked: Click, caller: Caller, code: str, where: Place)
     key = f"trigger:{clicked.trigger_id}" if clicked.trigger_id else None
     change = CHANGES.get(clicked.action_id)
     if change is not None:
-        return deps.assistant.run(caller, once(key, lambda turn: change(turn, code)))
+        return deps.assistant.run(caller, lambda turn: change(turn, code), key)
     if clicked.action_id.startswith("confirm_"):
         return deps.assistant.confirm(caller, clicked.action_id == "confirm_yes")
     return deps.assistant.message(caller, "oui" if clicked.action_id == "walk_yes" else "non")

@@ -17,7 +17,6 @@ from bot.slack.outbox import Origin, Private, route
 from bot.slack.texts import unescape
 from services import commands
 from services import forms as form_service
-from services.requests import once
 from services.turn import Caller, Reply
 
 COMMANDS = ("/ent", "/ent-assign")
@@ -77,4 +76,4 @@ def _apply(
     if refused is not None:
         return [refused]
     key = f"trigger:{trigger}" if trigger else None
-    return deps.assistant.run(caller, once(key, lambda turn: commands.run(turn, name, text)))
+    return deps.assistant.command(caller, name, text, key)

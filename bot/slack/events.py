@@ -22,7 +22,6 @@ from bot.slack.texts import unescape
 from services import commands, direct, onboarding
 from services.chat import Thread
 from services.conversation import BOT
-from services.requests import once
 from services.turn import Reply
 
 log = logging.getLogger(__name__)
@@ -75,7 +74,7 @@ def on_joined(
         return
     workspace = _workspace(body, event)
     caller = deps.caller(workspace, str(event.get("inviter") or BOT), channel)
-    replies = deps.assistant.run(caller, once(f"event:{body.get('event_id')}", onboarding.greet))
+    replies = deps.assistant.run(caller, onboarding.greet, f"event:{body.get('event_id')}")
     deliver(deps, route(replies, Origin(workspace, caller.user_id, Private.THREAD, channel)).posts)
 
 
@@ -154,8 +153,7 @@ def on_mention(
         replies = deps.assistant.command(caller, "/ent", text)
     else:
         refused = refusal(deps, channel, user)
-        replies = [refused] if refused is not None else deps.assistant.run(
-            caller, once(f"event:{body.get('event_id')}",
-                         lambda turn: commands.run(turn, "/ent", text)),
+        replies = [refused] if refused is not None else deps.assistant.command(
+            caller, "/ent", text, f"event:{body.get('event_id')}"
         )
     deliver(deps, route(replies, origin).posts)

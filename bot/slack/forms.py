@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from bot.slack.delivery import deliver
 from bot.slack.deps import Deps
 from bot.slack.outbox import Origin, Private, route
 from bot.slack.texts import labels, plain_text
+from services.answers import MAX_NAME_LENGTH, is_user_id
 from services.forms import FORM, MAX_NOTES, MAX_PROVIDER, MAX_SERVICE_LEVEL, AssignForm
 from services.turn import Reply
 from storage.state import AssignmentInfo, CompetenceInfo, EntityInfo, ProjectInfo
@@ -26,8 +26,6 @@ log = logging.getLogger(__name__)
 CALLBACK = "assign_form"
 MAX_OPTIONS = 100
 MAX_TITLE = 24
-MAX_NAME = 200
-USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +123,7 @@ def build(deps: Deps, reply: Reply, opened_in: str | None) -> dict[str, Any]:
             str(current.entity_id) if current and current.entity_id else None,
         )))
     blocks += [
-        _input("new_entity", text["new_entity"], _text_input(MAX_NAME, None),
+        _input("new_entity", text["new_entity"], _text_input(MAX_NAME_LENGTH, None),
                hint=text.get("new_entity_hint", "")),
         _input("sourcing", text["sourcing"], _select(
             "radio_buttons", [_option(text[f"sourcing.{s}"], s.value) for s in Sourcing], "",
@@ -160,7 +158,7 @@ def _users(placeholder: str, contacts: Sequence[str]) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "multi_users_select", "placeholder": plain_text(placeholder, 150),
     }
-    initial = [user for user in contacts if USER_ID.match(user)]
+    initial = [user for user in contacts if is_user_id(user)]
     if initial:
         element["initial_users"] = initial
     return element

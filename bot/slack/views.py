@@ -15,7 +15,6 @@ from bot.slack.common import refusal, send_later
 from bot.slack.deps import Deps
 from bot.slack.outbox import Origin, Private, route
 from services import forms as form_service
-from services.requests import once
 from services.turn import Reply
 
 FIRST_FIELD = "competence"
@@ -47,7 +46,7 @@ def submit(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> 
     form = forms.parse(view.get("state", {}).get("values", {}))
     trigger = body.get("trigger_id")
     key = f"trigger:{trigger}" if trigger else None
-    replies = deps.assistant.run(caller, once(key, lambda turn: form_service.submit(turn, form)))
+    replies = deps.assistant.run(caller, lambda turn: form_service.submit(turn, form), key)
     if any(reply.error for reply in replies):
         _errors(deps, ack, [reply for reply in replies if reply.error], view)
         return
