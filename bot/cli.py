@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -57,6 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         user = args.user or _default_user()
         return console.run(app, user, sys.stdin, sys.stdout)
+    except BrokenPipeError:
+        # The reader went away (``ent-bot console | head``): stop quietly, like other tools.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     finally:
         app.close()
 

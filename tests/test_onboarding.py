@@ -139,3 +139,20 @@ def test_a_message_delivered_twice_with_its_key_is_applied_once(app: Application
     before = dump(app.database.engine)
     assert app.assistant.message(caller, "Région Bretagne", key="event:Ev1") == []
     assert dump(app.database.engine) == before
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = "import sys; sys.stdin.readline(); sys.stdin.close()"
+    reader = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE)
+    console = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "console", "--user", "alice"],
+        input="\n".join(["/ent"] * 2000) + "\n", stdout=reader.stdin, stderr=subprocess.PIPE,
+        text=True, cwd=tmp_path, timeout=60, check=False,
+    )
+    reader.stdin.close()  # type: ignore[union-attr]
+    reader.wait(timeout=10)
+    assert console.returncode == 0
+    assert "Traceback" not in console.stderr
