@@ -19,7 +19,10 @@ class Workspace(SQLModel, table=True):
 
 
 class Project(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("workspace_id", "channel_id"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "channel_id"),
+        Index("ix_project_creator", "workspace_id", "created_by"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: str = Field(foreign_key="workspace.id", index=True, max_length=64)
@@ -29,6 +32,8 @@ class Project(SQLModel, table=True):
     language: str = Field(default="fr", max_length=8)
     timezone: str = Field(default="Europe/Paris", max_length=64)
     channel_id: str | None = Field(default=None, max_length=64)
+    channel_private: bool = False
+    """Bound to a private channel: only its members see the project, even in DMs."""
     created_by: str = Field(max_length=200)
     created_at: datetime = _when()
 
@@ -65,7 +70,10 @@ class Competence(SQLModel, table=True):
 
 
 class Assignment(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("project_id", "competence_id"),)
+    __table_args__ = (
+        UniqueConstraint("project_id", "competence_id"),
+        Index("ix_assignment_updater", "workspace_id", "updated_by"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: str = Field(foreign_key="workspace.id", max_length=64)
@@ -80,6 +88,21 @@ class Assignment(SQLModel, table=True):
     notes: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
     updated_by: str = Field(max_length=200)
     updated_at: datetime = _when()
+
+
+class AssignmentContact(SQLModel, table=True):
+    """One contact person of an assignment: finds a person's projects through an index.
+
+    Kept in step with ``Assignment.contacts`` by the store, in the same transaction.
+    """
+
+    __tablename__ = "assignment_contact"
+    __table_args__ = (Index("ix_assignment_contact_person", "workspace_id", "user_id"),)
+
+    project_id: int = Field(foreign_key="project.id", primary_key=True)
+    competence_id: int = Field(foreign_key="competence.id", primary_key=True)
+    user_id: str = Field(primary_key=True, max_length=200)
+    workspace_id: str = Field(foreign_key="workspace.id", max_length=64)
 
 
 class KeyAnswer(SQLModel, table=True):
