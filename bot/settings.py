@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
     port: int = Field(default=3000, ge=1, le=65535)
+    http_threads: int = Field(default=8, ge=1, le=64)
+    http_max_body: int = Field(default=1_048_576, ge=16_384, le=16_777_216)
+    http_timeout: int = Field(default=10, ge=1, le=300)
+    """Seconds a client may stay silent mid-request (or idle between requests) before its
+    connection is closed."""
 
     @field_validator("timezone")
     @classmethod

@@ -52,7 +52,7 @@ def apply(
     changed = [name for name in TRACKED if getattr(base, name) != getattr(new, name)]
     if not changed:
         return base, base, []
-    turn.store.save_assignment(project, new, exists=old is not None, actor=turn.actor)
+    turn.store.save_assignment(project, new, turn.actor, base.contacts)
     names = {entity.id: entity.name for entity in entities}
     turn.store.add_history(
         project,

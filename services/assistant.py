@@ -10,7 +10,9 @@ from services import commands, conversation, entities, projects
 from services.answers import parse_yes_no
 from services.requests import once
 from services.turn import Caller, Reply, Turn
-from storage.store import Database, Pending
+from storage.errors import Busy, Unavailable
+from storage.state import ProjectInfo
+from storage.store import Database, Pending, Store
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +33,8 @@ class Assistant:
         self, caller: Caller, command: str, text: str, key: str | None = None
     ) -> list[Reply]:
         """A slash command; with a ``key``, applied once however often it is delivered."""
-        return self._run(caller, lambda turn: commands.run(turn, command, text), key)
+        write = commands.changes_project(command, text)
+        return self._run(caller, lambda turn: commands.run(turn, command, text), key, write)
 
     def message(self, caller: Caller, text: str, key: str | None = None) -> list[Reply]:
         """A free-text message; with a ``key``, applied once however often it is delivered."""
@@ -42,37 +45,57 @@ class Assistant:
         return self._run(caller, lambda turn: self._confirm(turn, yes), key)
 
     def run(
-        self, caller: Caller, action: Callable[[Turn], list[Reply]], key: str | None = None
+        self,
+        caller: Caller,
+        action: Callable[[Turn], list[Reply]],
+        key: str | None = None,
+        write: bool = True,
     ) -> list[Reply]:
-        """Run any service function in a transaction (for the adapters' buttons and forms)."""
-        return self._run(caller, action, key)
+        """Run any service function in a transaction (for the adapters' buttons and forms);
+        ``write=False`` for one that only reads."""
+        return self._run(caller, action, key, write)
 
     def _run(
-        self, caller: Caller, action: Callable[[Turn], list[Reply]], key: str | None = None
+        self,
+        caller: Caller,
+        action: Callable[[Turn], list[Reply]],
+        key: str | None = None,
+        write: bool = True,
     ) -> list[Reply]:
-        """One transaction; a ``key`` already recorded by an earlier request makes it a no-op."""
-        action = once(key, action)
+        """One transaction; a ``key`` already recorded by an earlier request makes it a no-op.
+
+        A change (``write``) locks its project before reading it, so two changes at once
+        are applied one after the other, each seeing the other's result; a transaction
+        that conflicts anyway is run again by :meth:`Database.attempt`.
+        """
+        guarded = once(key, action)
+        write = write or key is not None
+
+        def work(store: Store) -> list[Reply]:
+            turn = Turn(store, caller, _project(store, caller, lock=write))
+            replies = guarded(turn)
+            if any(reply.error for reply in replies):
+                raise _Rollback(replies)
+            return replies
+
         try:
-            with self.database.transaction() as store:
-                if caller.project_id is not None:
-                    project = store.project(caller.workspace_id, caller.project_id)
-                elif caller.channel_id:
-                    project = store.project_for_channel(caller.workspace_id, caller.channel_id)
-                else:
-                    project = None
-                replies = action(Turn(store, caller, project))
-                if any(reply.error for reply in replies):
-                    raise _Rollback(replies)
-                return replies
+            return self.database.attempt(work, write=write)
         except _Rollback as rollback:
             return rollback.replies
+        except Busy:
+            log.warning("request refused, database busy: workspace %s", caller.workspace_id)
+            return [Reply("database_busy", error=True, language=caller.language)]
+        except Unavailable:
+            log.warning("request refused, database unavailable: workspace %s",
+                        caller.workspace_id)
+            return [Reply("database_unavailable", error=True, language=caller.language)]
         except Exception:
-            log.exception("request failed: %s", caller)
+            log.exception("request failed: workspace %s", caller.workspace_id)
             return [Reply("internal_error", error=True, language=caller.language)]
 
     def _message(self, turn: Turn, text: str) -> list[Reply]:
         caller = turn.caller
-        pending = turn.store.pending(caller.workspace_id, caller.user_id)
+        pending = turn.store.pending(caller.workspace_id, caller.user_id, lock=True)
         if pending is not None:
             handled = self._pending(turn, pending, text)
             if handled is not None:
@@ -101,7 +124,7 @@ class Assistant:
 
     def _confirm(self, turn: Turn, yes: bool) -> list[Reply]:
         caller = turn.caller
-        pending = turn.store.pending(caller.workspace_id, caller.user_id)
+        pending = turn.store.pending(caller.workspace_id, caller.user_id, lock=True)
         if pending is None or pending.kind != entities.CREATE_ENTITIES:
             return [turn.reply("nothing_pending")]
         return self._decide(turn, pending, yes)
@@ -135,3 +158,12 @@ class Assistant:
         if then.get("op") == "answer":
             return conversation.answer(turn, project, text)
         return []
+
+
+def _project(store: Store, caller: Caller, lock: bool) -> ProjectInfo | None:
+    """The project the request acts on: the one named, else the channel's."""
+    if caller.project_id is not None:
+        return store.project(caller.workspace_id, caller.project_id, lock=lock)
+    if caller.channel_id:
+        return store.project_for_channel(caller.workspace_id, caller.channel_id, lock=lock)
+    return None

@@ -430,7 +430,7 @@ def factors_command(turn: Turn, project: ProjectInfo, rest: str) -> Reply:
     for number in dict.fromkeys(numbers):
         if state.factors.get(number, False) == done and number in state.factors:
             continue
-        turn.store.save_factor(project, number, done, turn.actor, number in state.factors)
+        turn.store.save_factor(project, number, done, turn.actor)
         changed.append(number)
         turn.store.add_history(
             project,

@@ -4,6 +4,7 @@ one question per uncovered competence. Its state is stored, so it resumes after 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from services import assignments, entities, gaps, projects
@@ -18,7 +19,7 @@ from services.answers import (
 from services.tokenize import ParseFailure
 from services.turn import Reply, Turn
 from storage.state import CompetenceInfo, ProjectInfo
-from storage.store import ConversationState
+from storage.store import ConversationState, utcnow
 from storage.vocab import Keep
 
 STEPS = ("moa", "q1", "q2", "q3", "q4", "walk", "done")
@@ -61,7 +62,7 @@ def start(turn: Turn, project: ProjectInfo, rest: str) -> list[Reply]:
         channel_id=turn.caller.channel_id,
         thread_ts=current.thread_ts if current else None,
     )
-    return _enter(turn, project, state, exists=current is not None)
+    return _enter(turn, project, state)
 
 
 def active(turn: Turn, project: ProjectInfo) -> ConversationState | None:
@@ -82,6 +83,9 @@ def answer(turn: Turn, project: ProjectInfo, text: str) -> list[Reply]:
     current = active(turn, project)
     if current is None:
         return [turn.reply("no_conversation")]
+    meanwhile = _answered_meanwhile(turn, current, text)
+    if meanwhile is not None:
+        return [meanwhile]
     control = parse_control(text)
     if control is Control.STOP:
         _save(turn, project, replace(current, active=False))
@@ -94,13 +98,28 @@ def answer(turn: Turn, project: ProjectInfo, text: str) -> list[Reply]:
     return handler(turn, project, current, text)
 
 
+def _answered_meanwhile(turn: Turn, state: ConversationState, text: str) -> Reply | None:
+    """Two people answered the same question at once: the later one is told, not applied
+    to the next question."""
+    sent = turn.caller.sent_at
+    asked = state.data.get("asked_at")
+    if sent is None or not asked or sent >= datetime.fromisoformat(asked):
+        return None
+    return turn.say("already_answered", by=state.data.get("asked_by"), text=text.strip())
+
+
+def _asked(turn: Turn, state: ConversationState) -> ConversationState:
+    """The state as its question is asked now, by ``turn``'s author moving on."""
+    return replace(
+        state, data={**state.data, "asked_at": utcnow().isoformat(), "asked_by": turn.actor}
+    )
+
+
 def _save(turn: Turn, project: ProjectInfo, state: ConversationState) -> None:
-    turn.store.save_conversation(project, state, turn.actor, exists=True)
+    turn.store.save_conversation(project, state, turn.actor)
 
 
-def _enter(
-    turn: Turn, project: ProjectInfo, state: ConversationState, exists: bool = True
-) -> list[Reply]:
+def _enter(turn: Turn, project: ProjectInfo, state: ConversationState) -> list[Reply]:
     """Move to ``state`` and ask its question; steps with nothing to ask move on."""
     replies: list[Reply] = []
     if state.step == "q4":
@@ -108,7 +127,8 @@ def _enter(
         replies.append(coverage)
     elif state.step == "walk":
         state = _next_uncovered(turn, project, state)
-    turn.store.save_conversation(project, state, turn.actor, exists=exists)
+    state = _asked(turn, state)
+    turn.store.save_conversation(project, state, turn.actor)
     if state.step == "done":
         replies.append(_summary(turn, project))
     elif state.step != "q4":
@@ -165,6 +185,7 @@ def _back(turn: Turn, project: ProjectInfo, state: ConversationState) -> list[Re
 
 def _enter_backwards(turn: Turn, project: ProjectInfo, state: ConversationState) -> list[Reply]:
     """Going back in the walk re-asks that competence even if it is now covered."""
+    state = _asked(turn, state)
     _save(turn, project, state)
     return _ask(turn, project, state)
 
@@ -202,7 +223,6 @@ def _coverage_step(
             text,
             {"covered": overall.covered, "total": overall.total},
             BOT,
-            previous is not None,
         )
         turn.store.add_history(
             project,
@@ -234,7 +254,7 @@ def _record(
     turn: Turn, project: ProjectInfo, question: int, text: str, data: dict[str, Any]
 ) -> None:
     previous = turn.store.load_state(project).answers.get(question)
-    turn.store.save_answer(project, question, text, data, turn.actor, previous is not None)
+    turn.store.save_answer(project, question, text, data, turn.actor)
     turn.store.add_history(
         project,
         turn.actor,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from storage.state import ProjectInfo
@@ -18,6 +19,9 @@ class Caller:
     timezone: str = "Europe/Paris"
     project_id: int | None = None
     """Set where the channel doesn't say which project (a direct message)."""
+    sent_at: datetime | None = None
+    """When the person sent the message (naive UTC): an answer sent before the question it
+    would now answer was asked is not taken for it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,40 +1,102 @@
-"""Engine creation and schema upgrades."""
+"""Engine creation and schema upgrades, with every wait on the database bounded."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+IMMEDIATE = "ent_bot_immediate"
+"""Execution option: on SQLite, the transaction starts with ``BEGIN IMMEDIATE``."""
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Build an engine; SQLite gets WAL, foreign keys and a busy timeout."""
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How long anything may wait on the database, and how many connections a process holds.
+
+    The defaults keep a request within Slack's 3-second deadline: a database that does
+    not answer makes the request fail fast, and the caller is asked to try again.
+    """
+
+    connect_timeout: int = 2
+    """Seconds to open a connection (PostgreSQL's minimum is 2)."""
+    statement_timeout_ms: int = 2000
+    """PostgreSQL ``statement_timeout``; SQLite's ``busy_timeout`` (waiting for a writer)."""
+    lock_timeout_ms: int = 1500
+    """PostgreSQL ``lock_timeout``: how long a change waits for the row it changes."""
+    pool_size: int = 8
+    max_overflow: int = 4
+    pool_timeout: float = 2.0
+    """Seconds a request waits for a free connection of the pool."""
+
+
+def make_engine(url: str, limits: Limits | None = None, **kwargs: Any) -> Engine:
+    """Build an engine; statement parameters never reach the logs (``hide_parameters``)."""
+    limits = limits or Limits()
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False,
+                               "timeout": limits.statement_timeout_ms / 1000},
+            hide_parameters=True, **kwargs,
+        )
+        busy = limits.statement_timeout_ms
+        event.listen(engine, "connect", lambda dbapi, _record: _sqlite_pragmas(dbapi, busy))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    options = (
+        f"-c statement_timeout={limits.statement_timeout_ms}"
+        f" -c lock_timeout={limits.lock_timeout_ms}"
+        " -c idle_in_transaction_session_timeout=60000"
+    )
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        hide_parameters=True,
+        pool_size=limits.pool_size,
+        max_overflow=limits.max_overflow,
+        pool_timeout=limits.pool_timeout,
+        connect_args={"connect_timeout": limits.connect_timeout, "options": options},
+        **kwargs,
+    )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def describe(url: str) -> str:
+    """Where the database is, for a one-line start-up error: host and port, or the file."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or ":memory:"
+    return f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int) -> None:
+    # The driver must not open transactions by itself: :func:`_sqlite_begin` does it.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.close()
 
 
-def alembic_config(engine: Engine) -> Config:
+def _sqlite_begin(connection: Connection) -> None:
+    """A change takes the database's write lock before it reads what it changes."""
+    immediate = connection.get_execution_options().get(IMMEDIATE, False)
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -43,4 +105,6 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (the newest by default)."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)

@@ -6,17 +6,24 @@ Reads return the immutable snapshots of :mod:`storage.state`; the hot reads
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from storage.db import IMMEDIATE
+from storage.errors import Busy, DatabaseError, classify, should_retry
 from storage.models import (
     Assignment,
+    AssignmentContact,
     Competence,
     Conversation,
     Entity,
@@ -37,6 +44,7 @@ from storage.state import (
 )
 
 ASSIGNMENT: Table = Assignment.__table__  # type: ignore[attr-defined]
+ASSIGNMENT_CONTACT: Table = AssignmentContact.__table__  # type: ignore[attr-defined]
 COMPETENCE: Table = Competence.__table__  # type: ignore[attr-defined]
 CONVERSATION: Table = Conversation.__table__  # type: ignore[attr-defined]
 ENTITY: Table = Entity.__table__  # type: ignore[attr-defined]
@@ -46,6 +54,20 @@ PENDING_ACTION: Table = PendingAction.__table__  # type: ignore[attr-defined]
 PROJECT: Table = Project.__table__  # type: ignore[attr-defined]
 SUCCESS_FACTOR: Table = SuccessFactor.__table__  # type: ignore[attr-defined]
 WORKSPACE: Table = Workspace.__table__  # type: ignore[attr-defined]
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 4
+"""A transaction that conflicts with another one is run again, this many times at most."""
+
+_UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
+    "assignment": ("project_id", "competence_id"),
+    "keyanswer": ("project_id", "question"),
+    "successfactor": ("project_id", "factor"),
+    "conversation": ("project_id",),
+}
+"""The unique key each upserted table is found by."""
 
 
 def utcnow() -> datetime:
@@ -121,6 +143,7 @@ _BY_CHANNEL = select(*_PROJECT_COLUMNS).where(
     PROJECT.c.workspace_id == bindparam("workspace_id"),
     PROJECT.c.channel_id == bindparam("channel_id"),
 )
+_BY_CHANNEL_LOCKED = _BY_CHANNEL.with_for_update()
 _COMPETENCES = (
     select(*_COMPETENCE_COLUMNS)
     .where(or_(COMPETENCE.c.project_id.is_(None), COMPETENCE.c.project_id == bindparam("pid")))
@@ -143,6 +166,11 @@ _ANSWERS = select(
 _FACTORS = select(SUCCESS_FACTOR.c.factor, SUCCESS_FACTOR.c.done).where(
     SUCCESS_FACTOR.c.project_id == bindparam("pid")
 )
+
+
+def _upsert_insert(connection: Connection) -> Any:
+    """The ``insert`` that has ``ON CONFLICT`` for the connection's database."""
+    return (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
 
 
 def _project(row: Sequence[Any]) -> ProjectInfo:
@@ -186,24 +214,29 @@ class Store:
     # -- workspaces and projects -------------------------------------------------
 
     def ensure_workspace(self, workspace_id: str) -> None:
-        found = self.connection.execute(
-            select(WORKSPACE.c.id).where(WORKSPACE.c.id == workspace_id)
-        ).first()
-        if found is None:
-            self.connection.execute(insert(WORKSPACE).values(id=workspace_id, created_at=utcnow()))
+        self.connection.execute(
+            _upsert_insert(self.connection)(WORKSPACE)
+            .values(id=workspace_id, created_at=utcnow())
+            .on_conflict_do_nothing()
+        )
 
-    def project_for_channel(self, workspace_id: str, channel_id: str) -> ProjectInfo | None:
+    def project_for_channel(
+        self, workspace_id: str, channel_id: str, lock: bool = False
+    ) -> ProjectInfo | None:
+        """The channel's project; with ``lock``, held until the transaction ends, so that
+        every change to the project reads what it changes after the previous one."""
+        query = _BY_CHANNEL_LOCKED if lock else _BY_CHANNEL
         row = self.connection.execute(
-            _BY_CHANNEL, {"workspace_id": workspace_id, "channel_id": channel_id}
+            query, {"workspace_id": workspace_id, "channel_id": channel_id}
         ).first()
         return None if row is None else _project(row)
 
-    def project(self, workspace_id: str, project_id: int) -> ProjectInfo | None:
-        row = self.connection.execute(
-            select(*_PROJECT_COLUMNS).where(
-                PROJECT.c.workspace_id == workspace_id, PROJECT.c.id == project_id
-            )
-        ).first()
+    def project(self, workspace_id: str, project_id: int, lock: bool = False) -> ProjectInfo | None:
+        """A project of the workspace; ``lock`` as in :meth:`project_for_channel`."""
+        query = select(*_PROJECT_COLUMNS).where(
+            PROJECT.c.workspace_id == workspace_id, PROJECT.c.id == project_id
+        )
+        row = self.connection.execute(query.with_for_update() if lock else query).first()
         return None if row is None else _project(row)
 
     def projects(self, workspace_id: str) -> list[ProjectInfo]:
@@ -325,23 +358,17 @@ class Store:
         return ProjectState(project, competences, entities, assignments, answers, factors)
 
     def _save(
-        self,
-        table: Table,
-        project: ProjectInfo,
-        keys: dict[str, Any],
-        values: dict[str, Any],
-        exists: bool,
+        self, table: Table, project: ProjectInfo, keys: dict[str, Any], values: dict[str, Any]
     ) -> None:
-        """Update the project's row that ``keys`` identify, or insert it."""
-        if exists:
-            where = [table.c.project_id == project.id, *(table.c[k] == v for k, v in keys.items())]
-            self.connection.execute(update(table).where(*where).values(**values))
-        else:
-            self.connection.execute(
-                insert(table).values(
-                    workspace_id=project.workspace_id, project_id=project.id, **keys, **values
-                )
+        """Insert the project's row that ``keys`` identify, or update it: one upsert, so two
+        first changes at once never collide on the unique key."""
+        self.connection.execute(
+            _upsert_insert(self.connection)(table)
+            .values(workspace_id=project.workspace_id, project_id=project.id, **keys, **values)
+            .on_conflict_do_update(
+                index_elements=[table.c[name] for name in _UNIQUE_KEYS[table.name]], set_=values
             )
+        )
 
     def assignment(self, project_id: int, competence_id: int) -> AssignmentInfo | None:
         row = self.connection.execute(
@@ -350,8 +377,9 @@ class Store:
         return None if row is None else _assignment(row)
 
     def save_assignment(
-        self, project: ProjectInfo, new: AssignmentInfo, exists: bool, actor: str
+        self, project: ProjectInfo, new: AssignmentInfo, actor: str, old_contacts: tuple[str, ...]
     ) -> None:
+        """Write the assignment; its contacts are also indexed by person."""
         values = {
             "entity_id": new.entity_id,
             "sourcing": new.sourcing,
@@ -363,7 +391,28 @@ class Store:
             "updated_by": actor,
             "updated_at": utcnow(),
         }
-        self._save(ASSIGNMENT, project, {"competence_id": new.competence_id}, values, exists)
+        self._save(ASSIGNMENT, project, {"competence_id": new.competence_id}, values)
+        if new.contacts != old_contacts:
+            self._index_contacts(project, new.competence_id, new.contacts)
+
+    def _index_contacts(
+        self, project: ProjectInfo, competence_id: int, contacts: tuple[str, ...]
+    ) -> None:
+        self.connection.execute(
+            delete(ASSIGNMENT_CONTACT).where(
+                ASSIGNMENT_CONTACT.c.project_id == project.id,
+                ASSIGNMENT_CONTACT.c.competence_id == competence_id,
+            )
+        )
+        if contacts:
+            self.connection.execute(
+                insert(ASSIGNMENT_CONTACT),
+                [
+                    {"workspace_id": project.workspace_id, "project_id": project.id,
+                     "competence_id": competence_id, "user_id": user}
+                    for user in dict.fromkeys(contacts)
+                ],
+            )
 
     def save_answer(
         self,
@@ -372,16 +421,13 @@ class Store:
         text: str,
         data: dict[str, Any],
         actor: str,
-        exists: bool,
     ) -> None:
         values = {"text": text, "data": data, "answered_by": actor, "answered_at": utcnow()}
-        self._save(KEY_ANSWER, project, {"question": question}, values, exists)
+        self._save(KEY_ANSWER, project, {"question": question}, values)
 
-    def save_factor(
-        self, project: ProjectInfo, factor: int, done: bool, actor: str, exists: bool
-    ) -> None:
+    def save_factor(self, project: ProjectInfo, factor: int, done: bool, actor: str) -> None:
         values = {"done": done, "updated_by": actor, "updated_at": utcnow()}
-        self._save(SUCCESS_FACTOR, project, {"factor": factor}, values, exists)
+        self._save(SUCCESS_FACTOR, project, {"factor": factor}, values)
 
     # -- history -------------------------------------------------------------------
 
@@ -442,9 +488,7 @@ class Store:
         ).first()
         return None if row is None else ConversationState(*row)
 
-    def save_conversation(
-        self, project: ProjectInfo, state: ConversationState, actor: str, exists: bool
-    ) -> None:
+    def save_conversation(self, project: ProjectInfo, state: ConversationState, actor: str) -> None:
         values = {
             "step": state.step,
             "position": state.position,
@@ -455,7 +499,7 @@ class Store:
             "updated_by": actor,
             "updated_at": utcnow(),
         }
-        self._save(CONVERSATION, project, {}, values, exists)
+        self._save(CONVERSATION, project, {}, values)
 
     def set_thread(self, project_id: int, channel_id: str, thread_ts: str) -> None:
         """Remember the Slack thread the conversation is held in."""
@@ -465,14 +509,13 @@ class Store:
             .values(channel_id=channel_id, thread_ts=thread_ts)
         )
 
-    def pending(self, workspace_id: str, user_id: str) -> Pending | None:
-        row = self.connection.execute(
-            select(
-                PENDING_ACTION.c.project_id, PENDING_ACTION.c.kind, PENDING_ACTION.c.payload
-            ).where(
-                PENDING_ACTION.c.workspace_id == workspace_id, PENDING_ACTION.c.user_id == user_id
-            )
-        ).first()
+    def pending(self, workspace_id: str, user_id: str, lock: bool = False) -> Pending | None:
+        """The person's pending confirmation; with ``lock``, held until the transaction ends,
+        so that two answers to it at once are taken one after the other."""
+        query = select(
+            PENDING_ACTION.c.project_id, PENDING_ACTION.c.kind, PENDING_ACTION.c.payload
+        ).where(PENDING_ACTION.c.workspace_id == workspace_id, PENDING_ACTION.c.user_id == user_id)
+        row = self.connection.execute(query.with_for_update() if lock else query).first()
         return None if row is None else Pending(*row)
 
     def set_pending(
@@ -483,16 +526,15 @@ class Store:
         kind: str,
         payload: dict[str, Any],
     ) -> None:
-        self.clear_pending(workspace_id, user_id)
         self.ensure_workspace(workspace_id)
+        values = {"project_id": project_id, "kind": kind, "payload": payload,
+                  "created_at": utcnow()}
         self.connection.execute(
-            insert(PENDING_ACTION).values(
-                workspace_id=workspace_id,
-                user_id=user_id,
-                project_id=project_id,
-                kind=kind,
-                payload=payload,
-                created_at=utcnow(),
+            _upsert_insert(self.connection)(PENDING_ACTION)
+            .values(workspace_id=workspace_id, user_id=user_id, **values)
+            .on_conflict_do_update(
+                index_elements=[PENDING_ACTION.c.workspace_id, PENDING_ACTION.c.user_id],
+                set_=values,
             )
         )
 
@@ -511,10 +553,42 @@ class Database:
         self.engine = engine
 
     @contextmanager
-    def transaction(self) -> Iterator[Store]:
-        """One transaction: committed when the block ends, rolled back on any error."""
-        with self.engine.begin() as connection:
-            yield Store(connection)
+    def transaction(self, write: bool = False) -> Iterator[Store]:
+        """One transaction: committed when the block ends, rolled back on any error.
+
+        A ``write`` transaction takes SQLite's write lock at once (``BEGIN IMMEDIATE``), so
+        what it reads cannot change before it writes; on PostgreSQL, changes lock the row
+        they start from (see :meth:`Store.project`).
+        """
+        with self.engine.connect() as connection:
+            if write:
+                connection = connection.execution_options(**{IMMEDIATE: True})
+            with connection.begin():
+                yield Store(connection)
+
+    def attempt(self, work: Callable[[Store], T], write: bool = True) -> T:
+        """Run ``work`` in one transaction; run it again when it conflicted with another.
+
+        Raises :class:`~storage.errors.Busy` or :class:`~storage.errors.Unavailable` when the
+        database cannot serve it in time; any other error is the caller's (a bug).
+        """
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with self.transaction(write=write) as store:
+                    return work(store)
+            except DatabaseError:
+                raise
+            except Exception as error:
+                if attempt < ATTEMPTS and should_retry(error):
+                    log.info("transaction conflict, attempt %d: %s", attempt,
+                             type(getattr(error, "orig", error)).__name__)
+                    time.sleep(random.uniform(0.005, 0.02) * attempt)
+                    continue
+                found = classify(error)
+                if found is None:
+                    raise
+                raise found from error
+        raise Busy("conflicts")
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -1,7 +1,11 @@
 """``ent-bot run``: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT.
 
 HTTP serves ``POST /slack/events`` (commands, interactivity and events) and
-``GET /healthz`` on a threading WSGI server.
+``GET /healthz`` with waitress, a production WSGI server: its I/O loop reads each request
+whole (headers, then a body capped at HTTP_MAX_BODY) before a thread of HTTP_THREADS takes
+it, and closes a connection silent for HTTP_TIMEOUT seconds, so slow or half-sent requests
+never hold a thread. One process: SQLite wants a single writer; to run several processes
+on PostgreSQL, serve ``bot.slack.wsgi:create_wsgi_app()`` with gunicorn instead.
 """
 
 from __future__ import annotations
@@ -10,66 +14,62 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from socketserver import ThreadingMixIn
 from types import FrameType
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+from typing import Any
 
 from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError, SlackClientError
+from waitress import trigger, wasyncore
+from waitress.server import MultiSocketServer, create_server
 
 from bot.app import Application, build
 from bot.settings import Settings
 from bot.slack.app import WORKERS, create_app
+from bot.slack.http_guard import DEFAULT_LIMITS, Limits
+from bot.slack.socket_mode import SocketModeServer
+from bot.slack.wsgi import limits, wsgi_app
 from messages.render import Messages
 
 log = logging.getLogger(__name__)
 
-EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
-
-
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        log.debug("%s - %s", self.address_string(), format % args)
-
-
-def wsgi_app(app: App) -> WSGIApplication:
-    """Bolt on POST /slack/events, a health check on GET /healthz, 404 elsewhere."""
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
-
-    def route(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
-            start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
-            return [b"ok"]
-        return slack(environ, start_response)
-
-    return route
+THREADS = 8
 
 
 class HttpServer:
-    """The Slack app on a threading HTTP server; ``port=0`` picks a free port."""
+    """The Slack app on waitress; ``port=0`` picks a free port.
 
-    def __init__(self, app: App, host: str = "0.0.0.0", port: int = 3000) -> None:
+    ``signing_secret`` defaults to the one the Bolt app verifies with.
+    """
+
+    def __init__(
+        self, app: App, host: str = "0.0.0.0", port: int = 3000, *,
+        signing_secret: str | None = None, bounds: Limits = DEFAULT_LIMITS, threads: int = THREADS,
+    ) -> None:
         self.app = app
-        self._server = make_server(host, port, wsgi_app(app), _ThreadingServer, _QuietHandler)
+        secret = app._signing_secret if signing_secret is None else signing_secret
+        # waitress's socket map (its stubs type it three different ways).
+        self._map: Any = {}
+        self._server = create_server(
+            wsgi_app(app, secret, bounds), self._map, host=host, port=port, threads=threads,
+            max_request_body_size=bounds.max_body + 1, channel_timeout=int(bounds.timeout),
+            cleanup_interval=max(1, int(bounds.timeout) // 2), ident="ent-bot",
+            clear_untrusted_proxy_headers=True, expose_tracebacks=False,
+        )
+        self._wake = trigger.trigger(self._map)
         self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
-        return int(self._server.server_address[1])
+        server = self._server
+        if isinstance(server, MultiSocketServer):
+            return int(server.effective_listen[0][1])
+        assert server.socket is not None
+        return int(server.socket.getsockname()[1])
 
     def serve_forever(self) -> None:
-        self._server.serve_forever(poll_interval=0.2)
+        self._server.run()
 
     def start(self) -> HttpServer:
         """Serve in a background thread."""
@@ -78,8 +78,14 @@ class HttpServer:
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        """Finish the requests being served, then close every connection and end the loop."""
+        self._server.task_dispatcher.shutdown(cancel_pending=False)
+        connections = self._map
+
+        def close_all(_: None = None) -> None:
+            wasyncore.close_all(connections)
+
+        self._wake.pull_trigger(close_all)
         if self._thread is not None:
             self._thread.join(timeout=5)
 
@@ -133,17 +139,20 @@ def _announce(application: Application, socket: bool, port: int = 0) -> None:
 
 
 def _socket_mode(app: App, app_token: str, application: Application) -> None:
-    handler = SocketModeHandler(app, app_token=app_token)
-    handler.connect()  # type: ignore[no-untyped-call]
+    server = SocketModeServer(app, app_token).start()
     _announce(application, socket=True)
     try:
         _wait_for_stop()
     finally:
-        handler.close()  # type: ignore[no-untyped-call]
+        server.stop()
 
 
 def _http(app: App, port: int, application: Application) -> None:
-    server = HttpServer(app, port=port)
+    settings = application.settings
+    server = HttpServer(
+        app, port=port, signing_secret=settings.slack_signing_secret or "",
+        bounds=limits(settings), threads=settings.http_threads,
+    )
     _announce(application, socket=False, port=server.port)
     server.start()
     try:
