@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TextIO
 
 from bot.app import Application
 from services.turn import Caller, Reply
+
+log = logging.getLogger(__name__)
 
 WORKSPACE = "local"
 CHANNEL = "console"
 
 
 def parse_line(line: str) -> tuple[str, str] | None:
-    """Split ``/ent statut`` into (``/ent``, ``statut``); None for a plain message."""
+    """Split ``/ent statut`` into (``/ent``, ``statut``); None for a plain message.
+
+    The command ends at the first whitespace, a tab as well as a space, like in Slack.
+    """
     if not line.startswith("/"):
         return None
-    command, _, text = line.partition(" ")
-    return command, text
+    parts = line.split(maxsplit=1)
+    return parts[0], parts[1] if len(parts) > 1 else ""
 
 
 def run(app: Application, user: str, stdin: TextIO, stdout: TextIO) -> int:
@@ -50,5 +56,14 @@ def run(app: Application, user: str, stdin: TextIO, stdout: TextIO) -> int:
 
 def _print(app: Application, stdout: TextIO, replies: list[Reply]) -> None:
     for reply in replies:
-        stdout.write(app.messages.plain(reply.template, reply.data, reply.language) + "\n\n")
+        stdout.write(_text(app, reply) + "\n\n")
     stdout.flush()
+
+
+def _text(app: Application, reply: Reply) -> str:
+    """The reply as text; a reply that can't be rendered says so and the console goes on."""
+    try:
+        return app.messages.plain(reply.template, reply.data, reply.language)
+    except Exception:
+        log.exception("could not render %s (code %s)", reply.template, reply.data.get("code"))
+        return app.messages.plain("internal_error", {}, reply.language)

@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from messages.errors import with_defaults
+
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("fr", "en")
 MAX_BLOCKS = 50
@@ -115,7 +117,8 @@ class Messages:
         self, env: Environment, template: str, data: Mapping[str, Any], language: str
     ) -> str:
         language = language if language in LANGUAGES else "fr"
-        return env.get_template(f"{language}/{template}.j2").render(**data, lang=language)
+        values = with_defaults(template, data)
+        return env.get_template(f"{language}/{template}.j2").render(**values, lang=language)
 
 
 def _no_none(value: Any) -> Any:

@@ -116,9 +116,11 @@ _RENAME_SEPARATORS = {"->", "=>", "en", "to", "→"}
 
 
 def _split_word(text: str) -> tuple[str, str]:
-    stripped = text.strip()
-    head, _, rest = stripped.partition(" ")
-    return head, rest.strip()
+    """The first word and the rest; words are separated by any whitespace (tabs too)."""
+    parts = text.split(maxsplit=1)
+    if not parts:
+        return "", ""
+    return parts[0], parts[1].strip() if len(parts) > 1 else ""
 
 
 def _unknown_word(turn: Turn, word: str, choices: dict[str, str], usage: str) -> Reply:
@@ -180,7 +182,7 @@ def run(turn: Turn, command: str, text: str) -> list[Reply]:
             return [turn.reply("assign_usage")]
         return [assign_text(turn, text)]
     if name != ENT:
-        return [turn.error("error", code="unknown_command", fragment=command, usage="help")]
+        return [_unknown_word(turn, command.strip(), {ENT: ENT, ASSIGN: ASSIGN}, "help")]
     word, rest = _split_word(text)
     if not word:
         return [help_reply(turn)]
