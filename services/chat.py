@@ -108,6 +108,6 @@ class Chat:
 
     def bind_thread(self, workspace_id: str, project_id: int, channel_id: str, ts: str) -> None:
         """Hold the project's conversation in the thread under message ``ts``."""
-        with self.database.transaction() as store:
-            if store.project(workspace_id, project_id) is not None:
+        with self.database.transaction(write=True) as store:
+            if store.project(workspace_id, project_id, lock=True) is not None:
                 store.set_thread(project_id, channel_id, ts)

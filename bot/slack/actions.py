@@ -122,22 +122,24 @@ def _change(deps: Deps, clicked: Click, caller: Caller, code: str, where: Place)
     if change is not None:
         return deps.assistant.run(caller, lambda turn: change(turn, code), key)
     if clicked.action_id.startswith("confirm_"):
-        return deps.assistant.confirm(caller, clicked.action_id == "confirm_yes")
-    return deps.assistant.message(caller, "oui" if clicked.action_id == "walk_yes" else "non")
+        return deps.assistant.confirm(caller, clicked.action_id == "confirm_yes", key)
+    answer = "oui" if clicked.action_id == "walk_yes" else "non"
+    return deps.assistant.message(caller, answer, key=key)
 
 
 def _choose(deps: Deps, clicked: Click) -> list[Reply]:
     if not clicked.value.isdigit():
         return [Reply("slack_stale_button", error=True, language=deps.settings.bot_language)]
     caller = deps.caller(clicked.workspace, clicked.user, clicked.channel)
-    return deps.assistant.run(caller, lambda turn: direct.choose(turn, int(clicked.value)))
+    key = f"trigger:{clicked.trigger_id}" if clicked.trigger_id else None
+    return deps.assistant.run(caller, lambda turn: direct.choose(turn, int(clicked.value)), key)
 
 
 def _assign(
     deps: Deps, clicked: Click, caller: Caller, code: str, where: Place
 ) -> None:
     """*Assigner*: the form, prefilled with the competence, opens after the acknowledgement."""
-    replies = deps.assistant.run(caller, lambda turn: form_service.form(turn, code))
+    replies = deps.assistant.run(caller, lambda turn: form_service.form(turn, code), write=False)
     if replies and not replies[0].error and clicked.trigger_id:
         forms.open_later(deps, forms.Opening(
             replies[0], clicked.trigger_id, clicked.workspace, clicked.user, clicked.channel,

@@ -44,7 +44,7 @@ def run_command(deps: Deps, ack: Ack, command: dict[str, Any]) -> None:
     project_channel = where.project_channel if where else channel
     caller = deps.caller(workspace, user, channel, project_id)
     if name == "/ent-assign" and not text.strip():
-        replies = deps.assistant.run(caller, lambda turn: form_service.form(turn))
+        replies = deps.assistant.run(caller, lambda turn: form_service.form(turn), write=False)
         if replies and not replies[0].error:
             ack()
             forms.open_later(deps, forms.Opening(

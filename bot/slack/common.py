@@ -42,7 +42,8 @@ def place(
         return Place(None, channel)
     chosen = deps.chat.direct_project(workspace, user)
     if chosen is None:
-        return deps.assistant.run(deps.caller(workspace, user, channel), direct.picker)
+        return deps.assistant.run(deps.caller(workspace, user, channel), direct.picker,
+                                  write=False)
     return Place(chosen.id, chosen.channel_id)
 
 

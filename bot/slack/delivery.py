@@ -122,7 +122,7 @@ def publish_home(
     deps: Deps, workspace: str, user: str, notices: Sequence[Reply] = ()
 ) -> None:
     """Build and publish ``user``'s home tab, with ``notices`` on top."""
-    replies = deps.assistant.run(deps.caller(workspace, user, None), home.home)
+    replies = deps.assistant.run(deps.caller(workspace, user, None), home.home, write=False)
     blocks = render(deps.messages, notices).blocks if notices else []
     if blocks:
         blocks.append({"type": "divider"})

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -90,7 +92,7 @@ def on_message(
     text = unescape(str(event.get("text") or ""))
     key = f"event:{body.get('event_id')}"
     if event.get("channel_type") == "im" or is_direct(channel):
-        _direct_message(deps, workspace, user, channel, text, key)
+        _direct_message(deps, workspace, user, channel, text, key, sent_at(event))
         return
     thread_ts = event.get("thread_ts")
     if not thread_ts or thread_ts == event.get("ts"):
@@ -106,7 +108,8 @@ def on_message(
     if refused is not None:
         deliver(deps, route([refused], origin).posts)
         return
-    replies = deps.assistant.message(deps.caller(workspace, user, channel), text, key=key)
+    caller = replace(deps.caller(workspace, user, channel), sent_at=sent_at(event))
+    replies = deps.assistant.message(caller, text, key=key)
     if found is Thread.PROJECT_NAME:
         project = deps.chat.channel_project(workspace, channel)
         if project is not None:
@@ -115,11 +118,13 @@ def on_message(
 
 
 def _direct_message(
-    deps: Deps, workspace: str, user: str, channel: str, text: str, key: str
+    deps: Deps, workspace: str, user: str, channel: str, text: str, key: str,
+    sent: datetime | None,
 ) -> None:
     project = deps.chat.direct_project(workspace, user)
     if project is None:
-        replies = deps.assistant.run(deps.caller(workspace, user, channel), direct.picker)
+        replies = deps.assistant.run(deps.caller(workspace, user, channel), direct.picker,
+                                     write=False)
         deliver(deps, route(replies, Origin(workspace, user, Private.DIRECT, channel)).posts)
         return
     origin = Origin(
@@ -127,10 +132,19 @@ def _direct_message(
         project_channel=project.channel_id,
     )
     refused = refusal(deps, project.channel_id, user)
+    caller = replace(deps.caller(workspace, user, channel, project.id), sent_at=sent)
     answers: list[Reply] = [refused] if refused is not None else deps.assistant.message(
-        deps.caller(workspace, user, channel, project.id), text, key=key
+        caller, text, key=key
     )
     deliver(deps, route(answers, origin).posts)
+
+
+def sent_at(event: dict[str, Any]) -> datetime | None:
+    """When the message was sent, from its Slack ``ts`` (naive UTC, like stored times)."""
+    try:
+        return datetime.fromtimestamp(float(str(event.get("ts"))), UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def on_mention(
