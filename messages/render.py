@@ -172,13 +172,15 @@ def _to_blocks(source: str) -> Rendered:
             blocks.append(
                 {
                     "type": "context",
-                    "elements": [{"type": "mrkdwn", "text": line[len(CONTEXT) :][:MAX_SECTION]}],
+                    "elements": [
+                        {"type": "mrkdwn", "text": _clip(line[len(CONTEXT) :], MAX_SECTION)}
+                    ],
                 }
             )
         elif line.startswith("# "):
             flush()
+            fallback = fallback or line[2:].strip()
             title = _unescape(line[2:].strip())[:MAX_HEADER]
-            fallback = fallback or title
             blocks.append({"type": "header", "text": {"type": "plain_text", "text": title}})
         elif line.strip() == "---":
             flush()
@@ -194,7 +196,7 @@ def _to_blocks(source: str) -> Rendered:
             *blocks[: MAX_BLOCKS - 1],
             {"type": "context", "elements": [{"type": "mrkdwn", "text": "…"}]},
         ]
-    return Rendered(text=fallback[:MAX_SECTION], blocks=blocks)
+    return Rendered(text=_clip(fallback, MAX_SECTION), blocks=blocks)
 
 
 def _split_section(text: str) -> tuple[str, str]:
@@ -202,8 +204,17 @@ def _split_section(text: str) -> tuple[str, str]:
         return text, ""
     cut = text.rfind("\n", 0, MAX_SECTION)
     if cut <= 0:
-        cut = MAX_SECTION
+        cut = len(_clip(text, MAX_SECTION))
     return text[:cut], text[cut:].lstrip("\n")
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, never in the middle of an escape (``&amp;``)."""
+    if len(text) <= limit:
+        return text
+    text = text[:limit]
+    amp = text.rfind("&", max(0, limit - 4))
+    return text[:amp] if amp >= 0 and ";" not in text[amp:] else text
 
 
 def _unescape(text: str) -> str:
