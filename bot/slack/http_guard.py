@@ -101,7 +101,12 @@ class SignatureGuard:
         if int(length) > self._limits.max_body:
             raise _Refused(413, "body over the limit")
         body = self._read(environ, int(length))
-        if not self._verifier.is_valid(body, timestamp, signature):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            # Slack signs UTF-8 text; the verifier (and Bolt) would fail to decode this.
+            raise _Refused(401, "body is not UTF-8") from None
+        if not self._verifier.is_valid(text, timestamp, signature):
             raise _Refused(401, "signature mismatch")
         return body
 
