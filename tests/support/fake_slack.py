@@ -210,6 +210,8 @@ class FakeSlack:
         }
         self.channels: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (channels or {}).items()}
         self.internal_errors: list[str] = []
+        self.socket_url: str | None = None
+        """What ``apps.connections.open`` answers (set by a Socket Mode fake); unset: an error."""
 
         self._cond = threading.Condition()
         self._calls: list[SlackCall] = []
@@ -229,6 +231,7 @@ class FakeSlack:
         self._routes: dict[str, Callable[[JsonDict], JsonDict]] = {
             "api.test": self._api_test,
             "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
@@ -691,6 +694,12 @@ class FakeSlack:
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
+
+    def _apps_connections_open(self, params: JsonDict) -> JsonDict:
+        if self.socket_url is None:
+            return self._error("not_allowed_token_type")
+        self._seq += 1
+        return {"ok": True, "url": f"{self.socket_url}?ticket={self._seq}"}
 
     def _chat_post_message(self, params: JsonDict) -> JsonDict:
         channel = params.get("channel")
