@@ -13,7 +13,7 @@ from bot import console
 from bot.app import build
 from bot.settings import Settings, SettingsError, load_settings
 from messages.render import Messages
-from storage.db import make_engine, upgrade
+from storage.db import describe, make_engine, unreachable, upgrade
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,6 +45,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = _settings()
     if settings is None:
         return 2
+    problem = unreachable(settings.database_url)
+    if problem is not None:
+        where = describe(settings.database_url)
+        print(Messages().plain("database_unreachable", {"where": where, "detail": problem},
+                               settings.bot_language), file=sys.stderr)
+        return 3
     if args.command == "db":
         engine = make_engine(settings.database_url)
         upgrade(engine)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import create_engine
 
@@ -73,6 +73,20 @@ def describe(url: str) -> str:
     if parsed.get_backend_name() == "sqlite":
         return parsed.database or ":memory:"
     return f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+
+
+def unreachable(url: str, limits: Limits | None = None) -> str | None:
+    """Why the database at ``url`` cannot be used, in one line; None when it answers."""
+    engine = make_engine(url, limits)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except exc.SQLAlchemyError as error:
+        detail = str(getattr(error, "orig", None) or error).strip().splitlines()
+        return detail[0] if detail else type(error).__name__
+    finally:
+        engine.dispose()
+    return None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int) -> None:

@@ -1,0 +1,100 @@
+"""A database that is down or never answers: requests are answered in time, start-up errors
+are one line."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from bot.console import CHANNEL, WORKSPACE
+from services.assistant import Assistant
+from services.turn import Caller
+from storage.db import Limits, make_engine
+from storage.store import Database
+from tests.support.console import ROOT
+
+SLACK_DEADLINE = 3.0
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A loopback server that accepts connections and never says a word."""
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield int(server.getsockname()[1])
+    stop.set()
+    thread.join(timeout=2)
+    for connection in accepted:
+        connection.close()
+    server.close()
+
+
+def test_a_request_on_a_silent_database_is_answered_before_slacks_deadline(
+    silent_port: int,
+) -> None:
+    engine = make_engine(f"postgresql://postgres@127.0.0.1:{silent_port}/ent", Limits())
+    assistant = Assistant(Database(engine))
+    try:
+        started = time.monotonic()
+        replies = assistant.command(Caller(WORKSPACE, "alice", CHANNEL), "/ent", "statut")
+        elapsed = time.monotonic() - started
+    finally:
+        engine.dispose()
+    assert [r.template for r in replies] == ["database_unavailable"]
+    assert replies[0].error
+    assert elapsed < SLACK_DEADLINE
+
+
+def _start(command: list[str], url: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+    env["DATABASE_URL"] = url
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *command], input="", capture_output=True, text=True,
+        timeout=30, cwd=ROOT, env=env, check=False,
+    )
+
+
+@pytest.mark.parametrize("command", [["console"], ["db", "upgrade"], ["run"]])
+def test_an_unreachable_database_at_start_is_one_line(
+    command: list[str], silent_port: int
+) -> None:
+    for url in (
+        f"postgresql://postgres@127.0.0.1:{silent_port}/ent",
+        "postgresql://postgres@127.0.0.1:1/ent",
+    ):
+        done = _start(command, url)
+        assert done.returncode == 3
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1, done.stderr
+        assert "Traceback" not in done.stderr
+        port = url.rsplit(":", 1)[1].split("/")[0]
+        assert f"127.0.0.1:{port}" in lines[0]
+        assert "DATABASE_URL" in lines[0]
+
+
+def test_a_sqlite_file_that_cannot_be_opened_is_one_line() -> None:
+    done = _start(["console"], "sqlite:////nonexistent-folder/ent-bot.db")
+    assert done.returncode == 3
+    assert done.stderr.count("\n") == 1
+    assert "/nonexistent-folder/ent-bot.db" in done.stderr
