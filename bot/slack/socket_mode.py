@@ -19,7 +19,7 @@ from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
-from websockets.exceptions import ConnectionClosed, WebSocketException
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,8 @@ RETRY_DELAYS = (0.0, 1.0, 2.0, 5.0, 10.0, 30.0)
 WORKERS = 8
 NORMAL_CLOSURE = 1000
 
-_OPEN_ERRORS = (SlackApiError, SlackClientError, OSError, WebSocketException)
+_START_ERRORS = (SlackApiError, SlackClientError, OSError)
+"""What ``ent-bot run`` reports in one line; any other failure to open is wrapped in one."""
 
 
 class SocketModeServer:
@@ -74,9 +75,10 @@ class SocketModeServer:
             raise SlackClientError(f"Socket Mode: no link within {START_TIMEOUT:.0f} s")
         if self._failure is not None:
             self.stop()
-            if isinstance(self._failure, WebSocketException):
-                raise SlackClientError(f"Socket Mode: {self._failure}") from self._failure
-            raise self._failure
+            if isinstance(self._failure, _START_ERRORS):
+                raise self._failure
+            detail = str(self._failure) or type(self._failure).__name__
+            raise SlackClientError(f"Socket Mode: {detail}") from self._failure
         return self
 
     def stop(self) -> None:
@@ -109,7 +111,7 @@ class SocketModeServer:
                     if not self._publish(link):
                         return
                     self._read(link)
-            except _OPEN_ERRORS as exc:
+            except Exception as exc:  # whatever failed, the link is reopened, never abandoned
                 if not self._ready.is_set():
                     self._failure = exc
                     self._ready.set()
