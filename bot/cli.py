@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from bot import console
 from bot.app import build
+from bot.logs import install as install_log_filter
 from bot.settings import Settings, SettingsError, load_settings
 from messages.render import Messages
 from storage.db import describe, make_engine, unreachable, upgrade
@@ -45,6 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = _settings()
     if settings is None:
         return 2
+    install_log_filter(settings.slack_signing_secret)
     problem = unreachable(settings.database_url)
     if problem is not None:
         where = describe(settings.database_url)

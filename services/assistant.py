@@ -8,6 +8,7 @@ from typing import Any
 
 from services import commands, conversation, entities, projects
 from services.answers import parse_yes_no
+from services.log_ids import user_ref
 from services.requests import once
 from services.turn import Caller, Reply, Turn
 from storage.errors import Busy, Unavailable
@@ -90,7 +91,8 @@ class Assistant:
                         caller.workspace_id)
             return [Reply("database_unavailable", error=True, language=caller.language)]
         except Exception:
-            log.exception("request failed: workspace %s", caller.workspace_id)
+            log.exception("request failed: workspace %s, channel %s, %s", caller.workspace_id,
+                          caller.channel_id, user_ref(caller.user_id))
             return [Reply("internal_error", error=True, language=caller.language)]
 
     def _message(self, turn: Turn, text: str) -> list[Reply]:

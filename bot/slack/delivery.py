@@ -12,6 +12,7 @@ from bot.slack.deps import Deps
 from bot.slack.outbox import Kind, Post, chunks, render
 from messages.render import Rendered
 from services import home
+from services.log_ids import user_ref
 from services.turn import Reply
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,8 @@ def deliver(deps: Deps, posts: Sequence[Post]) -> None:
         try:
             _send(deps, post)
         except (SlackApiError, SlackClientError, OSError) as exc:
-            log.warning("could not send %s to %s: %s", post.kind, post.channel or post.user, exc)
+            where = post.channel or (user_ref(post.user) if post.user else None)
+            log.warning("could not send %s to %s: %s", post.kind, where, exc)
 
 
 def _send(deps: Deps, post: Post) -> None:
@@ -57,7 +59,7 @@ def _send(deps: Deps, post: Post) -> None:
         case Kind.RESPOND if post.response_url:
             respond(deps, post.response_url, rendered, post.replace_original)
         case _:
-            log.warning("nowhere to send %s", post)
+            log.warning("nowhere to send a %s post (channel %s)", post.kind, post.channel)
 
 
 def _public(deps: Deps, post: Post, channel: str, rendered: Rendered) -> None:
