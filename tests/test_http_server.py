@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -306,7 +306,13 @@ def test_the_wsgi_factory_builds_the_bot_from_the_settings(
             "wsgi.input": io.BytesIO(request.body.encode()),
         }
         statuses: list[str] = []
-        body = b"".join(wsgi(environ, lambda status, _headers, _exc=None: statuses.append(status)))
+
+        def start_response(status: str, _headers: list[tuple[str, str]],
+                           _exc: object = None) -> Callable[[bytes], object]:
+            statuses.append(status)
+            return lambda _data: None
+
+        body = b"".join(wsgi(environ, start_response))
 
     assert statuses == ["200 OK"]
     assert "qui s'occupe de quoi" in text_of(json.loads(body))
