@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot import console
+from bot import cli_files, console
 from bot.app import build
 from bot.logs import install as install_log_filter
 from bot.settings import Settings, SettingsError, load_settings
@@ -25,6 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     sub.add_parser("run", help="start the Slack app")
+    cli_files.add_parsers(sub)
     return parser
 
 
@@ -65,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = build(settings)
     try:
         user = args.user or _default_user()
+        if args.command in {"ecoles", "schools"}:
+            return cli_files.run_schools(app, args, user)
         return console.run(app, user, sys.stdin, sys.stdout)
     except BrokenPipeError:
         # The reader went away (``ent-bot console | head``): stop quietly, like other tools.

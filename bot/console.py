@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TextIO
 
+from bot import console_files
 from bot.app import Application
 from services.turn import Caller, Reply
 
@@ -50,7 +51,8 @@ def run(app: Application, user: str, stdin: TextIO, stdout: TextIO) -> int:
         if parsed is None:
             replies = app.assistant.message(caller, line)
         else:
-            replies = app.assistant.command(caller, *parsed)
+            handled = console_files.handle(app, caller, *parsed)
+            replies = handled if handled is not None else app.assistant.command(caller, *parsed)
         _print(app, stdout, replies)
 
 

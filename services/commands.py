@@ -5,7 +5,15 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 
-from services import assignments, conversation, details, entities, projects, reports
+from services import (
+    assignments,
+    conversation,
+    details,
+    entities,
+    projects,
+    reports,
+    schools,
+)
 from services.assign_args import AssignRequest, parse_assign, quote_known_entity
 from services.resolve import Ambiguous, Resolved, resolve_competence
 from services.text import normalize
@@ -61,6 +69,12 @@ _SUBCOMMANDS: dict[str, str] = {
     "keep": "keep",
     "competence": "competence",
     "competences": "competence",
+    "ecoles": "schools",
+    "ecole": "schools",
+    "schools": "schools",
+    "school": "schools",
+    "etablissements": "schools",
+    "perimetre": "schools",
 }
 _COMPETENCE_ACTIONS = {
     "ajouter": "add",
@@ -162,6 +176,8 @@ def changes_project(command: str, text: str) -> bool:
         return bool(action) and _LISTS[sub].get(normalize(action)) != "list"
     if sub in _SHOW_WHEN_BARE:
         return bool(action)
+    if sub == "schools":
+        return schools.changes_project(rest)
     return True
 
 
@@ -213,6 +229,7 @@ def run(turn: Turn, command: str, text: str) -> list[Reply]:
         "notes": lambda t, p, r: [details.set_text(t, p, "notes", r, "notes")],
         "keep": lambda t, p, r: [details.set_keep(t, p, r)],
         "competence": lambda t, p, r: [competence_command(t, p, r)],
+        "schools": schools.command,
     }
     return handlers[sub](turn, project, rest)
 

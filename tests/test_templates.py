@@ -17,6 +17,7 @@ from services.gaps import Coverage, Gap, GapKind, Severity
 from storage.sheet import FAMILIES, SHEET
 from storage.state import AnswerInfo, AssignmentInfo, CompetenceInfo, EntityInfo, ProjectInfo
 from storage.store import HistoryRow
+from tests.support.school_samples import SCHOOL_SAMPLES
 from tests.support.slack_samples import SLACK_SAMPLES
 
 C = [
@@ -208,6 +209,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "welcome": [{}],
 }
 SAMPLES.update(SLACK_SAMPLES)
+SAMPLES.update(SCHOOL_SAMPLES)
 
 
 def names(language: str) -> set[str]:

@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 import storage.requests as _chat_tables  # noqa: F401  (the chat adapters' tables)
+import storage.schools as _school_tables  # noqa: F401  (the perimeter of schools)
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:

@@ -1,0 +1,77 @@
+"""``ent-bot ecoles importer`` and ``ent-bot export``: file commands on the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TextIO
+
+from bot import console, console_files
+from bot.app import Application
+from services.text import normalize
+from services.turn import Caller, Reply
+from storage.handover import all_projects
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    schools = sub.add_parser("ecoles", aliases=["schools"], help="the perimeter of schools")
+    schools.add_argument("action", choices=["importer", "import"])
+    schools.add_argument("file", help="national school directory export (CSV)")
+    schools.add_argument("filters", nargs="*", help="type:college statut:public commune:…")
+    _common(schools)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--projet", "--project", dest="project", default=None,
+                        help="the project's name (default: the console's project)")
+    parser.add_argument("--user", default=None, help="who does it (default: $USER)")
+
+
+def caller_for(app: Application, project_name: str | None, user: str) -> Caller | Reply:
+    """The console's project, or the project named ``project_name`` in any workspace."""
+    language, timezone = app.settings.bot_language, app.settings.timezone
+    if project_name is None:
+        return Caller(console.WORKSPACE, user, console.CHANNEL, language, timezone)
+    with app.database.transaction() as store:
+        projects = all_projects(store.connection)
+    key = normalize(project_name)
+    found = [p for p in projects if normalize(p[2]) == key]
+    if len(found) != 1:
+        code = "ambiguous_project" if found else "unknown_project"
+        return Reply("cli_project", {"code": code, "fragment": project_name,
+                                     "candidates": [p[2] for p in projects][:20]},
+                     error=True, language=language)
+    workspace, project_id, _name = found[0]
+    return Caller(workspace, user, None, language, timezone, project_id=project_id)
+
+
+class Bar:
+    """A progress bar on a terminal: ``[#####.....] 2500/5000``."""
+
+    def __init__(self, stream: TextIO, width: int = 30) -> None:
+        self.stream = stream
+        self.width = width
+
+    def __call__(self, done: int, total: int) -> None:
+        filled = self.width * done // total if total else self.width
+        self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total}")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def print_replies(app: Application, replies: list[Reply]) -> int:
+    """Print the replies; exit status 1 if one is an error."""
+    for reply in replies:
+        stream = sys.stderr if reply.error else sys.stdout
+        stream.write(app.messages.plain(reply.template, reply.data, reply.language) + "\n")
+    return 1 if any(reply.error for reply in replies) else 0
+
+
+def run_schools(app: Application, args: argparse.Namespace, user: str) -> int:
+    caller = caller_for(app, args.project, user)
+    if isinstance(caller, Reply):
+        return print_replies(app, [caller])
+    progress = Bar(sys.stderr) if sys.stderr.isatty() else None
+    replies = console_files.import_schools(app, caller, args.file, tuple(args.filters), progress)
+    return print_replies(app, replies)

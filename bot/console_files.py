@@ -1,0 +1,57 @@
+"""Commands that read a local file, for the console and the command line only.
+
+Slack users never name a path on the bot's server: these commands are only recognised here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.app import Application
+from services import school_import, schools
+from services.turn import Caller, Reply, Turn
+
+ENT = "/ent"
+
+
+def read_file(path: str) -> bytes | str:
+    """The file's bytes (at most one byte over the import limit), or an error code."""
+    file = Path(path).expanduser()
+    if not file.is_file():
+        return "file_not_found"
+    try:
+        with file.open("rb") as handle:
+            return handle.read(school_import.MAX_BYTES + 1)
+    except OSError:
+        return "unreadable"
+
+
+def import_schools(
+    app: Application,
+    caller: Caller,
+    path: str,
+    filters: tuple[str, ...],
+    progress: schools.Progress | None = None,
+) -> list[Reply]:
+    data = read_file(path)
+    name = Path(path).name or path
+
+    def action(turn: Turn) -> list[Reply]:
+        if isinstance(data, str):
+            return [turn.error("schools_error", code=data, fragment=path, usage="import")]
+        return schools.import_file(turn, data, name, filters, progress)
+
+    return app.assistant.run(caller, action)
+
+
+def handle(app: Application, caller: Caller, command: str, text: str) -> list[Reply] | None:
+    """Replies for a console line that needs a local file, or None for any other line."""
+    if command.strip().lower() != ENT:
+        return None
+    parts = text.split(maxsplit=1)
+    if len(parts) == 2 and schools.is_schools_word(parts[0]):
+        rest = parts[1]
+        request = schools.file_request(rest)
+        if request is not None:
+            return import_schools(app, caller, request.path, request.filters)
+    return None

@@ -1,0 +1,97 @@
+"""Sample data for the schools and export templates, for the template tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.school_import import Skipped
+from storage.schools import SchoolInfo
+from storage.sheet import SHEET
+from storage.state import CompetenceInfo, EntityInfo, ProjectInfo
+
+C = [
+    CompetenceInfo(s.number, s.number, s.code, s.label_fr, s.label_en, s.families, s.aliases)
+    for s in SHEET
+]
+PROJECT = ProjectInfo(1, "T1", "ENT des collèges & co", "departement", channel_id="C1")
+DANE = EntityInfo(2, "DANE <y> Rennes", "academie")
+SCHOOL = SchoolInfo(1, "0350122T", "Collège <y> Anne de Bretagne", "college", "Collège",
+                    "public", "Rennes", "035", "", "OUVERT", None)
+CLOSING = SchoolInfo(2, "0351383N", "Ecole Sainte-Catherine", "ecole", "Ecole", "prive",
+                     "Saint-Lunaire", "035", "Saint-Malo", "A FERMER", "U0ANNE001")
+SKIPPED = [
+    Skipped(4, "0350122A", "bad_uai", "T"),
+    Skipped(5, "035012", "bad_uai", ""),
+    Skipped(9, "0350778F", "duplicate", "3"),
+    Skipped(10, "0350001L", "no_name"),
+    Skipped(0, "0350002M", "closed"),
+]
+GROUPS = [{"label": "Rennes <y>", "total": 12, "covered": 3, "missing": 9},
+          {"label": "Vitré", "total": 2, "covered": 2, "missing": 0}]
+COVERAGE: dict[str, Any] = {
+    "project": PROJECT, "total": 62, "covered": 15, "closing": 1, "percent": 24,
+    "by_kind": GROUPS, "by_circonscription": GROUPS, "by_commune": GROUPS, "commune_count": 46,
+    "uncovered": [SCHOOL, CLOSING], "uncovered_total": 47, "page": 1, "pages": 3,
+    "local": [{"competence": C[8], "schools": 3, "entity": DANE},
+              {"competence": C[9], "schools": 1, "entity": None}],
+}
+IMPORTED: dict[str, Any] = {
+    "source": "annuaire <y>.csv", "filters": ["type:college", "statut:public"], "total": 996,
+    "outside": 934, "added": 62, "updated": 1, "unchanged": 0, "skipped": SKIPPED,
+    "skipped_count": 20, "closing": [{**CLOSING.directory(), "uai": CLOSING.uai}],
+    "closing_count": 2,
+    "encoding": "utf-8-sig",
+}
+SCHOOL_ERRORS = [
+    {"code": code, "fragment": "annuaire.csv", "detail": ["20"], "usage": "import"}
+    for code in ("empty", "no_rows", "too_big", "too_many_rows", "not_csv", "encoding",
+                 "file_not_found", "unreadable", "upload_needed", "unknown_filter",
+                 "empty_filter", "bad_statut", "other")
+] + [
+    {"code": "missing_columns", "fragment": "a.csv", "detail": ["Nom_etablissement"]},
+    {"code": "missing_columns", "fragment": "a.csv", "detail": ["A", "B"], "usage": "x"},
+    {"code": "bad_uai", "fragment": "0350122A", "expected": "T", "usage": "add"},
+    {"code": "bad_uai", "fragment": "035012", "expected": "", "usage": "referent"},
+    {"code": "no_such_page", "fragment": "9", "pages": 3, "usage": "page"},
+    {"code": "no_such_page", "fragment": "2", "pages": 1, "usage": "page"},
+] + [
+    {"code": code, "fragment": "0350122T <y>", "usage": "referent"}
+    for code in ("missing_uai", "one_name", "unknown_school", "missing_target", "no_match",
+                 "one_person", "missing_person", "bad_page", "unknown_action")
+]
+
+SCHOOL_SAMPLES: dict[str, list[dict[str, Any]]] = {
+    "cli_project": [
+        {"code": "unknown_project", "fragment": "ENT <y>", "candidates": ["ENT 35", "<y>"]},
+        {"code": "ambiguous_project", "fragment": "ENT", "candidates": []},
+        {"code": "unknown_project", "fragment": "ENT", "candidates": []},
+    ],
+    "schools_error": SCHOOL_ERRORS,
+    "schools_imported": [
+        {**IMPORTED, "actor": "U0ALICE01"},
+        {**IMPORTED, "added": 0, "updated": 0, "unchanged": 62, "skipped": [],
+         "skipped_count": 0, "closing": [], "closing_count": 0, "outside": 0, "filters": []},
+    ],
+    "schools_added": [
+        {"actor": "bob", "uais": ["0350122T"], "known": [], "name": "Collège <y>"},
+        {"actor": "bob", "uais": ["0350122T", "0350001L"], "known": ["0350002M"], "name": ""},
+        {"actor": "bob", "uais": [], "known": ["0350122T"], "name": ""},
+    ],
+    "schools_referent_set": [
+        {"actor": "bob", "person": "U0ANNE001", "schools": [SCHOOL], "count": 12,
+         "unchanged": 2, "filters": ["commune:Rennes"]},
+        {"actor": "bob", "person": None, "schools": [SCHOOL], "count": 1, "unchanged": 0,
+         "filters": []},
+        {"actor": "bob", "person": "Anne <y>", "schools": [], "count": 0, "unchanged": 3,
+         "filters": []},
+        {"actor": "bob", "person": None, "schools": [], "count": 0, "unchanged": 1,
+         "filters": []},
+    ],
+    "schools_coverage": [
+        COVERAGE,
+        {**COVERAGE, "page": 3, "by_kind": GROUPS[:1], "commune_count": 1},
+        {**COVERAGE, "covered": 62, "uncovered": [], "uncovered_total": 0, "pages": 1,
+         "local": [], "closing": 0},
+        {**COVERAGE, "total": 0, "covered": 0},
+    ],
+}
