@@ -105,7 +105,17 @@ def seed(database: Database, projects: int = 1000, history_per_project: int = 60
                     }
                 )
         conn.execute(insert(tables["assignment"]), rows)
-        conn.execute(insert(tables["history"]), history)
+        conn.execute(
+            insert(tables["assignment_contact"]),
+            [
+                {"workspace_id": WORKSPACE, "project_id": row["project_id"],
+                 "competence_id": row["competence_id"], "user_id": user}
+                for row in rows
+                for user in row["contacts"]
+            ],
+        )
+        if history:
+            conn.execute(insert(tables["history"]), history)
         conn.execute(
             insert(tables["keyanswer"]),
             [
