@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app import Application
-from services import school_import, schools
+from services import school_import, school_people, schools
 from services.turn import Caller, Reply, Turn
 
 ENT = "/ent"
@@ -44,6 +44,20 @@ def import_schools(
     return app.assistant.run(caller, action)
 
 
+def import_people(
+    app: Application, caller: Caller, path: str, words: tuple[str, ...]
+) -> list[Reply]:
+    data = read_file(path)
+    name = Path(path).name or path
+
+    def action(turn: Turn) -> list[Reply]:
+        if isinstance(data, str):
+            return [turn.error("schools_error", code=data, fragment=path, usage="people")]
+        return school_people.people_file(turn, data, name, words)
+
+    return app.assistant.run(caller, action)
+
+
 def handle(app: Application, caller: Caller, command: str, text: str) -> list[Reply] | None:
     """Replies for a console line that needs a local file, or None for any other line."""
     if command.strip().lower() != ENT:
@@ -52,6 +66,8 @@ def handle(app: Application, caller: Caller, command: str, text: str) -> list[Re
     if len(parts) == 2 and schools.is_schools_word(parts[0]):
         rest = parts[1]
         request = schools.file_request(rest)
+        if request is not None and request.people:
+            return import_people(app, caller, request.path, request.filters)
         if request is not None:
             return import_schools(app, caller, request.path, request.filters)
     return None

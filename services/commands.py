@@ -12,6 +12,7 @@ from services import (
     entities,
     projects,
     reports,
+    school_people,
     schools,
 )
 from services.assign_args import AssignRequest, parse_assign, quote_known_entity
@@ -75,6 +76,8 @@ _SUBCOMMANDS: dict[str, str] = {
     "school": "schools",
     "etablissements": "schools",
     "perimetre": "schools",
+    "local": "local",
+    "locales": "local",
 }
 _COMPETENCE_ACTIONS = {
     "ajouter": "add",
@@ -178,6 +181,8 @@ def changes_project(command: str, text: str) -> bool:
         return bool(action)
     if sub == "schools":
         return schools.changes_project(rest)
+    if sub == "local":
+        return school_people.local_changes(rest)
     return True
 
 
@@ -230,6 +235,7 @@ def run(turn: Turn, command: str, text: str) -> list[Reply]:
         "keep": lambda t, p, r: [details.set_keep(t, p, r)],
         "competence": lambda t, p, r: [competence_command(t, p, r)],
         "schools": schools.command,
+        "local": lambda t, p, r: [school_people.local_command(t, p, r)],
     }
     return handlers[sub](turn, project, rest)
 

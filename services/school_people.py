@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from services import school_import
-from services.answers import extract_mentions
+from services.answers import extract_mentions, parse_competence_list
 from services.entities import name_problem
 from services.school_import import tokens
-from services.text import match_key
-from services.tokenize import TokenizeError
+from services.text import has_control_chars, match_key
+from services.tokenize import ParseFailure, TokenizeError
 from services.turn import Reply, Turn
 from services.uai import is_valid_uai, normalize_uai
 from storage import schools as db
@@ -20,6 +22,8 @@ from storage.state import CompetenceInfo, EntityInfo, ProjectInfo
 DEFAULT_LOCAL = ("administration", "formation", "accompagnement")
 """Sheet competences 9, 10 and 11: what a school needs on site by default."""
 SHOWN = 10
+PER_SCHOOL_HISTORY = 5
+"""Up to this many schools changed at once, one history line each; beyond, one in all."""
 _NOBODY = {"aucun", "aucune", "personne", "none", "nobody", "retirer", "remove", "-"}
 
 
@@ -129,6 +133,15 @@ def apply_referents(
     db.set_referents(
         turn.store.connection, project.id, [(s.id, person) for s, person in changes], turn.actor
     )
+    if len(changes) > PER_SCHOOL_HISTORY:
+        people = sorted({person or "" for _school, person in changes})
+        turn.store.add_history(project, turn.actor, [{
+            "action": "schools.referent",
+            "subject": f"{len(changes)}",
+            "field": "referent",
+            "new_value": ", ".join(people)[:1000] or None,
+        }])
+        return
     turn.store.add_history(
         project,
         turn.actor,
@@ -166,3 +179,166 @@ def local_view(turn: Turn, project: ProjectInfo, found: db.Coverage) -> list[dic
              "entity": owner}
         )
     return rows
+
+
+_CONFIRM = {"confirmer", "confirm", "oui", "yes", "appliquer", "apply"}
+MAX_PERSON = 200
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    """One row of a resource-person CSV, checked against the perimeter."""
+
+    line: int
+    uai: str
+    person: str
+    competences: tuple[CompetenceInfo, ...] = ()
+    problem: str | None = None
+    """``bad_uai``, ``unknown_school``, ``missing_person``, ``unknown_competence``,
+    ``duplicate``, ``bad_person``."""
+    detail: str = ""
+
+
+def _person_cell(cell: str) -> str:
+    mentions, rest = extract_mentions(cell)
+    return mentions[0] if len(mentions) == 1 and not rest.strip() else " ".join(cell.split())
+
+
+def check_people(
+    data: bytes, schools: Sequence[db.SchoolInfo], competences: Sequence[CompetenceInfo]
+) -> list[PersonRow] | school_import.FileProblem:
+    """Read ``UAI;personne;compétences`` rows (header optional) and check each one."""
+    if len(data) > school_import.MAX_BYTES:
+        return school_import.FileProblem("too_big", (str(school_import.MAX_BYTES // 2**20),))
+    if not data.strip():
+        return school_import.FileProblem("empty")
+    decoded = school_import.decode(data)
+    if isinstance(decoded, school_import.FileProblem):
+        return decoded
+    text = decoded[0].lstrip("\ufeff")
+    delimiter = ";" if ";" in text.split("\n", 1)[0] else ","
+    try:
+        lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error:
+        return school_import.FileProblem("not_csv")
+    known = {s.uai: s for s in schools}
+    seen: dict[str, int] = {}
+    rows: list[PersonRow] = []
+    for number, cells in enumerate(lines, start=1):
+        if not any(cell.strip() for cell in cells):
+            continue
+        cells = [*cells, "", "", ""]
+        uai = normalize_uai(cells[0])
+        if number == 1 and not _is_uai(uai):
+            continue
+        rows.append(_check(number, uai, cells[1], cells[2], known, seen, competences))
+    if not rows:
+        return school_import.FileProblem("no_rows")
+    return rows
+
+
+def _check(
+    line: int,
+    uai: str,
+    person_cell: str,
+    competence_cell: str,
+    known: dict[str, db.SchoolInfo],
+    seen: dict[str, int],
+    competences: Sequence[CompetenceInfo],
+) -> PersonRow:
+    person = _person_cell(person_cell)
+    if not is_valid_uai(uai):
+        return PersonRow(line, uai[:20], person, problem="bad_uai",
+                         detail=school_import.bad_uai_detail(uai))
+    if uai not in known:
+        return PersonRow(line, uai, person, problem="unknown_school")
+    if uai in seen:
+        return PersonRow(line, uai, person, problem="duplicate", detail=str(seen[uai]))
+    seen[uai] = line
+    if not person:
+        return PersonRow(line, uai, person, problem="missing_person")
+    if len(person) > MAX_PERSON or has_control_chars(person):
+        return PersonRow(line, uai, person[:40], problem="bad_person")
+    chosen: tuple[CompetenceInfo, ...] = ()
+    if competence_cell.strip():
+        parsed = parse_competence_list(competence_cell, competences)
+        if isinstance(parsed, ParseFailure):
+            return PersonRow(line, uai, person, problem="unknown_competence",
+                             detail=parsed.fragment or competence_cell.strip())
+        chosen = tuple(parsed)
+    return PersonRow(line, uai, person, chosen)
+
+
+def people_file(
+    turn: Turn, data: bytes, source: str, confirm_words: Sequence[str]
+) -> list[Reply]:
+    """Check a resource-person CSV; apply its valid rows only when the user confirms."""
+    project = turn.project
+    if project is None:
+        return [turn.error("no_project")]
+    confirmed = any(match_key(word) in _CONFIRM for word in confirm_words)
+    schools = db.schools(turn.store.connection, project.id)
+    competences = turn.store.competences(project.id)
+    checked = check_people(data, schools, competences)
+    if isinstance(checked, school_import.FileProblem):
+        return [turn.error("schools_error", code=checked.code, fragment=source,
+                           detail=list(checked.detail), usage="people")]
+    good = [row for row in checked if row.problem is None]
+    bad = [row for row in checked if row.problem is not None]
+    by_uai = {s.uai: s for s in schools}
+    changes = [(by_uai[row.uai], row.person) for row in good
+               if by_uai[row.uai].referent != row.person]
+    known = db.covers(turn.store.connection, project.id)
+    covers = [(by_uai[row.uai].id, c.id, row.person) for row in good for c in row.competences
+              if known.get((by_uai[row.uai].id, c.id)) != row.person]
+    data_out = {"source": source, "good": len(good), "changes": len(changes),
+                "covers": len(covers), "bad": bad[:SHOWN], "bad_count": len(bad),
+                "applied": confirmed}
+    if not confirmed or not (changes or covers):
+        return [turn.reply("schools_people", **data_out)]
+    if changes:
+        apply_referents(turn, project, changes)
+    if covers:
+        db.save_covers(turn.store.connection, project.workspace_id, project.id, covers,
+                       turn.actor)
+        turn.store.add_history(project, turn.actor, [{
+            "action": "schools.cover", "subject": source[:200], "field": "covers",
+            "new_value": str(len(covers))}])
+    return [turn.announce("schools_people", **data_out)]
+
+
+def local_changes(text: str) -> bool:
+    """Whether ``/ent local …`` changes the project (a list of competences after the word)."""
+    word, _, rest = text.strip().partition(" ")
+    if match_key(word) in {"competences", "competence", "skills"}:
+        return bool(rest.strip())
+    return bool(word) and match_key(word) not in {"voir", "show", "liste", "list"}
+
+
+def local_command(turn: Turn, project: ProjectInfo, text: str) -> Reply:
+    """``/ent local competences 9, 10, 11`` (or bare, to see them)."""
+    word, _, rest = text.strip().partition(" ")
+    if match_key(word) in {"competences", "competence", "skills"}:
+        text = rest
+    elif word and match_key(word) not in {"", "voir", "show", "liste", "list"}:
+        text = text.strip()
+    else:
+        text = ""
+    current = local_competences(turn, project)
+    if not text.strip():
+        return turn.reply("schools_local", competences=current, changed=False)
+    parsed = parse_competence_list(text, turn.store.competences(project.id))
+    if isinstance(parsed, ParseFailure):
+        return turn.error("error", code=parsed.code.value, fragment=parsed.fragment,
+                          candidates=parsed.candidates, usage="help")
+    if not parsed:
+        return turn.error("schools_error", code="no_local", fragment=text, usage="local")
+    if [c.id for c in parsed] == [c.id for c in current]:
+        return turn.reply("schools_local", competences=current, changed=False)
+    db.set_local_competences(turn.store.connection, project.workspace_id, project.id,
+                             [c.id for c in parsed])
+    turn.store.add_history(project, turn.actor, [{
+        "action": "schools.local", "subject": project.name[:200], "field": "competences",
+        "old_value": ", ".join(str(c.number) for c in current),
+        "new_value": ", ".join(str(c.number) for c in parsed)}])
+    return turn.announce("schools_local", competences=parsed, changed=True)

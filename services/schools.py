@@ -42,7 +42,11 @@ ACTIONS: dict[str, str] = {
     "referente": "referent",
     "ressource": "referent",
     "resource": "referent",
+    "competences": "local",
+    "local": "local",
+    "locales": "local",
 }
+_FILE_WORDS = frozenset({"importer", "import", "fichier", "file", "csv"})
 
 
 SCHOOL_WORDS = frozenset({"ecoles", "ecole", "schools", "school", "etablissements", "perimetre"})
@@ -59,6 +63,9 @@ class FileRequest:
 
     path: str
     filters: tuple[str, ...]
+    """Filters for a directory; for a resource-person file, the confirmation word."""
+    people: bool = False
+    """A resource-person CSV (``UAI;personne;compétences``) rather than the directory."""
 
 
 def _split_word(text: str) -> tuple[str, str]:
@@ -75,14 +82,19 @@ def action_of(text: str) -> tuple[str | None, str]:
 
 
 def changes_project(text: str) -> bool:
-    action, _ = action_of(text)
+    action, rest = action_of(text)
+    if action == "local":
+        return school_people.local_changes(rest)
     return action not in {"show", "page"}
 
 
 def file_request(text: str) -> FileRequest | None:
     """``importer CHEMIN [filtres…]`` (the text after ``/ent ecoles``), else None."""
     action, rest = action_of(text)
-    if action != "import":
+    people = action == "referent" and normalize(_split_word(rest)[0]) in _FILE_WORDS
+    if people:
+        rest = _split_word(rest)[1]
+    elif action != "import":
         return None
     try:
         words = tokens(rest)
@@ -90,7 +102,7 @@ def file_request(text: str) -> FileRequest | None:
         return None
     if not words or ":" in words[0]:
         return None
-    return FileRequest(words[0], tuple(words[1:]))
+    return FileRequest(words[0], tuple(words[1:]), people)
 
 
 def command(turn: Turn, project: ProjectInfo, text: str) -> list[Reply]:
@@ -109,6 +121,10 @@ def command(turn: Turn, project: ProjectInfo, text: str) -> list[Reply]:
         return [turn.error("schools_error", code="upload_needed", fragment="", usage="import")]
     if action == "add":
         return [add(turn, project, rest)]
+    if action == "local":
+        return [school_people.local_command(turn, project, rest)]
+    if normalize(_split_word(rest)[0]) in _FILE_WORDS:
+        return [turn.error("schools_error", code="upload_needed", fragment="", usage="people")]
     return [school_people.referent(turn, project, rest)]
 
 

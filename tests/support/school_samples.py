@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.school_import import Skipped
+from services.school_people import PersonRow
 from storage.schools import SchoolInfo
 from storage.sheet import SHEET
 from storage.state import CompetenceInfo, EntityInfo, ProjectInfo
@@ -56,11 +57,35 @@ SCHOOL_ERRORS = [
     {"code": "no_such_page", "fragment": "2", "pages": 1, "usage": "page"},
 ] + [
     {"code": code, "fragment": "0350122T <y>", "usage": "referent"}
-    for code in ("missing_uai", "one_name", "unknown_school", "missing_target", "no_match",
-                 "one_person", "missing_person", "bad_page", "unknown_action")
+    for code in ("no_local", "missing_uai", "one_name", "unknown_school", "missing_target",
+                 "no_match", "one_person", "missing_person", "bad_page", "unknown_action")
 ]
 
+BAD_PEOPLE = [
+    PersonRow(2, "0350003A", "@anne", problem="bad_uai", detail="N"),
+    PersonRow(3, "035", "@anne", problem="bad_uai", detail=""),
+    PersonRow(4, "0350001L", "<y>", problem="unknown_school"),
+    PersonRow(5, "0350003N", "bob", problem="duplicate", detail="2"),
+    PersonRow(6, "0350033W", "", problem="missing_person"),
+    PersonRow(7, "0350033W", "x" * 40, problem="bad_person"),
+    PersonRow(8, "0350033W", "bob", problem="unknown_competence", detail="cuisine <y>"),
+]
+PEOPLE: dict[str, Any] = {"source": "referents <y>.csv", "good": 12, "changes": 10, "covers": 30,
+                          "bad": BAD_PEOPLE, "bad_count": 9, "applied": False}
+
 SCHOOL_SAMPLES: dict[str, list[dict[str, Any]]] = {
+    "schools_people": [
+        PEOPLE,
+        {**PEOPLE, "applied": True, "actor": "U0ALICE01"},
+        {**PEOPLE, "applied": True, "actor": "bob", "bad": [], "bad_count": 0, "changes": 1,
+         "covers": 1},
+        {**PEOPLE, "applied": True, "bad": [], "bad_count": 0, "changes": 0, "covers": 0},
+        {**PEOPLE, "good": 1, "bad": [], "bad_count": 0, "changes": 0, "covers": 0},
+    ],
+    "schools_local": [
+        {"competences": C[8:11], "changed": False},
+        {"competences": C[8:10], "changed": True, "actor": "U0ALICE01"},
+    ],
     "cli_project": [
         {"code": "unknown_project", "fragment": "ENT <y>", "candidates": ["ENT 35", "<y>"]},
         {"code": "ambiguous_project", "fragment": "ENT", "candidates": []},
