@@ -68,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         user = args.user or _default_user()
         if args.command in {"ecoles", "schools"}:
             return cli_files.run_schools(app, args, user)
+        if args.command == "export":
+            return cli_files.run_export(app, args, user)
         return console.run(app, user, sys.stdin, sys.stdout)
     except BrokenPipeError:
         # The reader went away (``ent-bot console | head``): stop quietly, like other tools.

@@ -8,6 +8,7 @@ from typing import TextIO
 
 from bot import console, console_files
 from bot.app import Application
+from bot.export import write_export
 from services.text import normalize
 from services.turn import Caller, Reply
 from storage.handover import all_projects
@@ -19,6 +20,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     schools.add_argument("file", help="national school directory export (CSV)")
     schools.add_argument("filters", nargs="*", help="type:college statut:public commune:…")
     _common(schools)
+    handover = sub.add_parser("export", help="the project's handover document")
+    handover.add_argument("--format", default="md", choices=["md", "csv", "ods"])
+    handover.add_argument("--output", default=None, help="file to write (default: from the name)")
+    _common(handover)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -75,3 +80,10 @@ def run_schools(app: Application, args: argparse.Namespace, user: str) -> int:
     progress = Bar(sys.stderr) if sys.stderr.isatty() else None
     replies = console_files.import_schools(app, caller, args.file, tuple(args.filters), progress)
     return print_replies(app, replies)
+
+
+def run_export(app: Application, args: argparse.Namespace, user: str) -> int:
+    caller = caller_for(app, args.project, user)
+    if isinstance(caller, Reply):
+        return print_replies(app, [caller])
+    return print_replies(app, write_export(app, caller, args.format, args.output))

@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app import Application
+from bot.export import write_export
+from services import export as export_service
 from services import school_import, school_people, schools
 from services.turn import Caller, Reply, Turn
 
@@ -63,6 +65,10 @@ def handle(app: Application, caller: Caller, command: str, text: str) -> list[Re
     if command.strip().lower() != ENT:
         return None
     parts = text.split(maxsplit=1)
+    if parts and export_service.is_export_word(parts[0]):
+        words = parts[1].split() if len(parts) == 2 else []
+        fmt, output = export_service.format_and_output(words)
+        return write_export(app, caller, fmt, output)
     if len(parts) == 2 and schools.is_schools_word(parts[0]):
         rest = parts[1]
         request = schools.file_request(rest)

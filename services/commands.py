@@ -10,6 +10,7 @@ from services import (
     conversation,
     details,
     entities,
+    export,
     projects,
     reports,
     school_people,
@@ -78,6 +79,10 @@ _SUBCOMMANDS: dict[str, str] = {
     "perimetre": "schools",
     "local": "local",
     "locales": "local",
+    "export": "export",
+    "exporter": "export",
+    "passation": "export",
+    "handover": "export",
 }
 _COMPETENCE_ACTIONS = {
     "ajouter": "add",
@@ -151,7 +156,7 @@ def _unknown_word(turn: Turn, word: str, choices: dict[str, str], usage: str) ->
     )
 
 
-_READ_ONLY = frozenset({"help", "status", "gaps", "history"})
+_READ_ONLY = frozenset({"help", "status", "gaps", "history", "export"})
 _LISTS = {"entity": _ENTITY_ACTIONS, "competence": _COMPETENCE_ACTIONS}
 _SHOW_WHEN_BARE = frozenset({"factors", "project"})
 
@@ -235,6 +240,7 @@ def run(turn: Turn, command: str, text: str) -> list[Reply]:
         "keep": lambda t, p, r: [details.set_keep(t, p, r)],
         "competence": lambda t, p, r: [competence_command(t, p, r)],
         "schools": schools.command,
+        "export": export.console_only,
         "local": lambda t, p, r: [school_people.local_command(t, p, r)],
     }
     return handlers[sub](turn, project, rest)

@@ -73,7 +73,55 @@ BAD_PEOPLE = [
 PEOPLE: dict[str, Any] = {"source": "referents <y>.csv", "good": 12, "changes": 10, "covers": 30,
                           "bad": BAD_PEOPLE, "bad_count": 9, "applied": False}
 
+def _handover() -> Any:
+    from datetime import datetime
+
+    from services.export import Handover
+    from services.gaps import Coverage, Gap, GapKind, Severity
+    from storage.schools import Coverage as Local
+    from storage.schools import Group
+    from storage.state import AnswerInfo, AssignmentInfo, ProjectState
+    from storage.store import HistoryRow
+
+    at = datetime(2026, 3, 2, 8, 30)
+    a = AssignmentInfo(7, DANE.id, "externe", ("U0ALICE01", "@bob"), "Open | ENT", "4 h",
+                       "oui", "notes <y>", "U0ALICE01", at)
+    state = ProjectState(PROJECT, tuple(C), (DANE,), {7: a},
+                         {1: AnswerInfo(1, "DANE <y>", {}, "U0ALICE01", at)}, {3: True})
+    local = Local(62, 15, 1, (Group("Collège", 62, 15),), (Group("", 62, 15),),
+                  (Group("Rennes", 12, 3),), (), {9: 3})
+    return Handover(
+        PROJECT, state,
+        [{"competence": C[6], "a": a, "entity": DANE},
+         {"competence": C[0], "a": None, "entity": None}],
+        Coverage(None, 1, 19), [Coverage("technique", 1, 9)],
+        [Gap(GapKind.UNASSIGNED, Severity.HIGH, C[0], owner=DANE),
+         Gap(GapKind.QUESTION_UNANSWERED, Severity.MEDIUM, question=2),
+         Gap(GapKind.FACTOR_PENDING, Severity.LOW, factor=1)],
+        [HistoryRow(at, "U0ALICE01", "assignment", "hebergement", "entity_id", None, "DANE",
+                    7)],
+        local, [SCHOOL, CLOSING],
+        [{"competence": C[8], "schools": 3, "entity": DANE},
+         {"competence": C[9], "schools": 0, "entity": None}],
+        at,
+    )
+
+
+def _empty_handover() -> Any:
+    from dataclasses import replace
+
+    from storage.schools import Coverage as Local
+
+    return replace(_handover(), gaps=[], history=[], schools=[],
+                   coverage=Local(0, 0, 0, (), (), (), (), {}))
+
+
 SCHOOL_SAMPLES: dict[str, list[dict[str, Any]]] = {
+    "export_md": [{"h": _handover()}, {"h": _empty_handover()}],
+    "export_labels": [{}],
+    "export_written": [{"format": "ods", "path": "passation <y>.ods"}, {"format": "md"}],
+    "export_error": [{"code": c, "fragment": "x <y>"}
+                     for c in ("bad_format", "cannot_write", "console_only", "other")],
     "schools_people": [
         PEOPLE,
         {**PEOPLE, "applied": True, "actor": "U0ALICE01"},
