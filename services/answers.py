@@ -9,12 +9,20 @@ from enum import StrEnum
 from itertools import pairwise
 
 from services.resolve import Ambiguous, Resolved, Unknown, resolve_competence_prefix
-from services.text import find_control_char, has_control_chars, match_key, normalize, words
+from services.text import (
+    find_control_char,
+    has_control_chars,
+    is_blank,
+    match_key,
+    normalize,
+    words,
+)
 from services.tokenize import FailureCode, ParseFailure, Token, TokenizeError, split_args
+from storage import limits
 from storage.state import CompetenceInfo
 from storage.vocab import Keep, Sourcing
 
-MAX_NAME_LENGTH = 200
+MAX_NAME_LENGTH = limits.NAME
 MAX_REF_PARTS = 30
 """Longest competence reference tried, in words (the longest label has 19)."""
 _MAX_DIGITS = 6
@@ -245,7 +253,9 @@ def _name_failure(name: str) -> ParseFailure | None:
         return ParseFailure(FailureCode.MISSING_ENTITY)
     if has_control_chars(name):
         return ParseFailure(FailureCode.CONTROL_CHARS, name)
-    if len(name) > MAX_NAME_LENGTH:
+    if is_blank(name):
+        return ParseFailure(FailureCode.MISSING_ENTITY)
+    if max(len(name), len(normalize(name))) > MAX_NAME_LENGTH:
         return ParseFailure(FailureCode.TOO_LONG, name)
     return None
 

@@ -6,6 +6,7 @@ from dataclasses import fields, replace
 from typing import Any
 
 from services.turn import Reply, Turn
+from storage import limits
 from storage.state import AssignmentInfo, CompetenceInfo, EntityInfo, ProjectInfo
 from storage.vocab import Keep
 
@@ -20,6 +21,19 @@ def _as_text(field: str, value: Any, entities: dict[int, str]) -> str | None:
     if field == "contacts":
         return ", ".join(value)
     return str(value)
+
+
+def contacts_problem(turn: Turn, contacts: tuple[str, ...], usage: str) -> Reply | None:
+    """Why these contacts can't be stored: too many people, or a name too long for one."""
+    too_long = next((p for p in contacts if len(p) > limits.PERSON), None)
+    if too_long is not None:
+        return turn.error("error", code="bad_contacts", fragment=too_long[:40], usage=usage)
+    if len(contacts) > limits.CONTACTS:
+        return turn.error(
+            "error", code="too_many_contacts", limit=limits.CONTACTS, usage=usage,
+            fragment=" ".join(contacts[limits.CONTACTS:])[:40],
+        )
+    return None
 
 
 def change(
@@ -93,6 +107,9 @@ def assign(
         values["sourcing"] = sourcing
     if contacts:
         values["contacts"] = tuple(dict.fromkeys(contacts))
+        problem = contacts_problem(turn, values["contacts"], "assign")
+        if problem is not None:
+            return problem
     elif current is not None and current.entity_id not in (None, entity.id):
         values["contacts"] = ()
     for name, value in (

@@ -10,11 +10,11 @@ from services.resolve import Ambiguous, Resolved, resolve_competence_prefix
 from services.text import match_key, normalize
 from services.tokenize import TokenizeError, split_args
 from services.turn import Reply, Turn
+from storage import limits
 from storage.sheet import FAMILIES
 from storage.state import CompetenceInfo, ProjectInfo
 from storage.vocab import Keep
 
-MAX_DETAIL = 500
 _ME = {"moi", "me", "myself"}
 _FAMILY_WORDS = {
     "technique": "technique",
@@ -71,7 +71,7 @@ def set_text(turn: Turn, project: ProjectInfo, field: str, text: str, usage: str
     if isinstance(found, Reply):
         return found
     competence, value = found
-    problem = name_problem(turn, value, usage, MAX_DETAIL, "missing_value")
+    problem = name_problem(turn, value, usage, limits.DETAILS[field], "missing_value")
     if problem is not None:
         return problem
     entities = turn.store.entities(project.id)
@@ -97,6 +97,9 @@ def add_contacts(turn: Turn, project: ProjectInfo, text: str) -> Reply:
         return turn.error("error", code="bad_contacts", fragment=" ".join(words), usage=usage)
     current = turn.store.assignment(project.id, competence.id)
     contacts = tuple(dict.fromkeys((*(current.contacts if current else ()), *people)))
+    problem = assignments.contacts_problem(turn, contacts, usage)
+    if problem is not None:
+        return problem
     entities = turn.store.entities(project.id)
     _old, _new, changed = assignments.change(turn, project, competence, entities, contacts=contacts)
     if not changed:

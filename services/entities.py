@@ -6,7 +6,7 @@ from typing import Any
 
 from services.answers import MAX_NAME_LENGTH
 from services.resolve import Ambiguous, Resolved, resolve_entity
-from services.text import has_control_chars, normalize, words
+from services.text import has_control_chars, is_blank, normalize, words
 from services.turn import Reply, Turn
 from services.uai import expected_letter, is_valid_uai
 from storage.state import EntityInfo, ProjectInfo
@@ -76,12 +76,15 @@ def name_problem(
 ) -> Reply | None:
     """A reply explaining why ``name`` can't be stored (empty, too long, control
     characters), or None if it can."""
-    if not name.strip():
+    stored = name.strip()
+    if not stored:
         return turn.error("error", code=empty, fragment=name, usage=usage)
-    if len(name) > limit:
-        return turn.error("error", code="too_long", fragment=name[:40], limit=limit, usage=usage)
     if has_control_chars(name):
         return turn.error("error", code="control_chars", fragment=name[:40], usage=usage)
+    if is_blank(stored):
+        return turn.error("error", code=empty, fragment=name, usage=usage)
+    if max(len(stored), len(normalize(stored))) > limit:
+        return turn.error("error", code="too_long", fragment=stored[:40], limit=limit, usage=usage)
     return None
 
 

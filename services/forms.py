@@ -14,15 +14,16 @@ from services.answers import is_user_id
 from services.resolve import Resolved, resolve_entity
 from services.text import find_control_char, has_control_chars
 from services.turn import Reply, Turn
+from storage import limits
 from storage.state import CompetenceInfo, EntityInfo, ProjectInfo
 from storage.vocab import Keep, Sourcing
 
 FORM = "slack_assign_form"
 FIELD_ERROR = "slack_form_error"
-MAX_PROVIDER = 200
-MAX_SERVICE_LEVEL = 500
-MAX_NOTES = 3000
-MAX_CONTACTS = 20
+MAX_PROVIDER = limits.PROVIDER
+MAX_SERVICE_LEVEL = limits.SERVICE_LEVEL
+MAX_NOTES = limits.NOTES
+MAX_CONTACTS = limits.CONTACTS
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,6 +84,15 @@ def words(text: str) -> list[str]:
     ]
 
 
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
+
+
+def is_blank(text: str) -> bool:
+    """True if nothing in ``text`` would show: spaces, zero-width and format characters,
+    combining marks alone."""
+    return all(unicodedata.category(c) in _INVISIBLE for c in text)
+
+
 def has_control_chars(text: str) -> bool:
     """True if ``text`` holds a control character (tab and newline included)."""
     return _CONTROL.search(text) is not None

@@ -76,7 +76,15 @@ def describe(url: str) -> str:
 
 
 def unreachable(url: str, limits: Limits | None = None) -> str | None:
-    """Why the database at ``url`` cannot be used, in one line; None when it answers."""
+    """Why the database at ``url`` cannot be used, in one line; None when it answers.
+
+    A SQLite file that does not exist yet is not created here: its folder must exist.
+    """
+    if url.startswith("sqlite"):
+        path = make_url(url).database
+        if path and path != ":memory:" and not Path(path).exists():
+            folder = Path(path).resolve().parent
+            return None if folder.is_dir() else "unable to open database file"
     engine = make_engine(url, limits)
     try:
         with engine.connect() as connection:

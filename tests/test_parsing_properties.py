@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from services.answers import MAX_NAME_LENGTH, OwnerAnswer, parse_competence_list, parse_owner
 from services.assign_args import AssignRequest, ParseFailure, parse_assign
 from services.resolve import Resolved, resolve_competence
-from services.text import has_control_chars, normalize, words
+from services.text import has_control_chars, is_blank, normalize, words
 from services.tokenize import TokenizeError, split_args
 from storage.sheet import SHEET
 from storage.state import CompetenceInfo
@@ -44,7 +44,11 @@ texts = st.one_of(
 safe_names = st.text(
     st.characters(exclude_categories=("Cc", "Cs"), exclude_characters=QUOTES),
     min_size=1, max_size=MAX_NAME_LENGTH,
-).filter(lambda name: name == name.strip() and name != "")
+).filter(
+    lambda name: name == name.strip()
+    and not is_blank(name)
+    and len(normalize(name)) <= MAX_NAME_LENGTH
+)
 
 SETTINGS = settings(max_examples=150, deadline=None)
 
