@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from markupsafe import Markup
 
 from messages.errors import with_defaults
@@ -67,6 +67,8 @@ class Messages:
         self.timezone = ZoneInfo(timezone)
         self._slack = self._environment(slack=True)
         self._plain = self._environment(slack=False)
+        self._templates: dict[tuple[bool, str], Template] = {}
+        """Compiled templates by (Slack?, path): looked up once, not at every render."""
 
     def _environment(self, slack: bool) -> Environment:
         env = Environment(
@@ -81,6 +83,7 @@ class Messages:
         )
         env.globals["button"] = _button
         env.filters["mention"] = _mention if slack else _plain_mention
+        env.filters["mentions"] = _mentions if slack else _plain_mentions
         env.filters["when"] = self._when
         return env
 
@@ -91,7 +94,7 @@ class Messages:
 
     def plain(self, template: str, data: Mapping[str, Any], language: str = "fr") -> str:
         """The reply as plain text, for the console and for logs."""
-        source = self._render(self._plain, template, data, language)
+        source = self._render(False, template, data, language)
         lines: list[str] = []
         for line in source.split("\n"):
             if line.startswith(BUTTON):
@@ -109,16 +112,18 @@ class Messages:
 
     def slack(self, template: str, data: Mapping[str, Any], language: str = "fr") -> Rendered:
         """The reply as Block Kit blocks plus its notification text."""
-        source = self._render(self._slack, template, data, language)
+        source = self._render(True, template, data, language)
         source = source.replace("&#39;", "'").replace("&#34;", '"')
         return _to_blocks(LITERAL_ANGLES.sub(r"&lt;\1&gt;", source))
 
-    def _render(
-        self, env: Environment, template: str, data: Mapping[str, Any], language: str
-    ) -> str:
+    def _render(self, slack: bool, template: str, data: Mapping[str, Any], language: str) -> str:
         language = language if language in LANGUAGES else "fr"
-        values = with_defaults(template, data)
-        return env.get_template(f"{language}/{template}.j2").render(**values, lang=language)
+        key = (slack, f"{language}/{template}.j2")
+        compiled = self._templates.get(key)
+        if compiled is None:
+            env = self._slack if slack else self._plain
+            compiled = self._templates[key] = env.get_template(key[1])
+        return compiled.render(**with_defaults(template, data), lang=language)
 
 
 def _no_none(value: Any) -> Any:
@@ -133,6 +138,17 @@ def _mention(user: str) -> Markup:
 
 def _plain_mention(user: str) -> str:
     return f"<@{user}>" if SLACK_USER.match(user) else user
+
+
+def _mentions(users: Iterable[str]) -> Markup:
+    """People, comma-separated: ``{{ a.contacts|mentions }}`` (one Markup, not one each)."""
+    return Markup(", ".join(
+        [f"<@{user}>" if SLACK_USER.match(user) else escape_mrkdwn(user) for user in users]
+    ))
+
+
+def _plain_mentions(users: Iterable[str]) -> str:
+    return ", ".join([_plain_mention(user) for user in users])
 
 
 def _button(action_id: str, text: str, value: str = "", style: str | None = None) -> Markup:
