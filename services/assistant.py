@@ -165,7 +165,8 @@ class Assistant:
 def _project(store: Store, caller: Caller, lock: bool) -> ProjectInfo | None:
     """The project the request acts on: the one named, else the channel's."""
     if caller.project_id is not None:
-        return store.project(caller.workspace_id, caller.project_id, lock=lock)
+        project = store.project(caller.workspace_id, caller.project_id, lock=lock)
+        return project if project is not None and caller.sees(project) else None
     if caller.channel_id:
         return store.project_for_channel(caller.workspace_id, caller.channel_id, lock=lock)
     return None

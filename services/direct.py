@@ -10,7 +10,7 @@ MAX_CHOICES = 20
 
 def picker(turn: Turn) -> list[Reply]:
     """Ask which project; the workspace's projects by name."""
-    projects = turn.store.projects(turn.caller.workspace_id)
+    projects = [p for p in turn.store.projects(turn.caller.workspace_id) if turn.caller.sees(p)]
     if not projects:
         return [turn.reply("slack_dm_no_project")]
     return [
@@ -24,7 +24,7 @@ def picker(turn: Turn) -> list[Reply]:
 def choose(turn: Turn, project_id: int) -> list[Reply]:
     caller = turn.caller
     project = turn.store.project(caller.workspace_id, project_id)
-    if project is None:
+    if project is None or not caller.sees(project):
         return [turn.error("slack_stale_button")]
     requests.choose_direct_project(turn.store.connection, caller.workspace_id, caller.user_id,
                                    project.id)

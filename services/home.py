@@ -11,6 +11,8 @@ from storage.home import project_ids_of
 from storage.state import AssignmentInfo, CompetenceInfo, EntityInfo, ProjectInfo
 
 MAX_PROJECTS = 5
+MAX_LOOKED_UP = 20
+"""Projects looked at for the page, some of which may be hidden (private channels)."""
 MAX_OPEN = 3
 MAX_MINE = 8
 
@@ -37,15 +39,18 @@ class ProjectHome:
 def home(turn: Turn) -> list[Reply]:
     caller = turn.caller
     ids = project_ids_of(turn.store.connection, caller.workspace_id, caller.user_id,
-                         MAX_PROJECTS + 1)
-    pages = []
-    for project_id in ids[:MAX_PROJECTS]:
+                         MAX_LOOKED_UP)
+    pages: list[ProjectHome] = []
+    more = False
+    for project_id in ids:
         project = turn.store.project(caller.workspace_id, project_id)
-        if project is not None:
-            pages.append(_project_home(turn, project))
-    return [
-        turn.reply("slack_home", user=caller.user_id, projects=pages, more=len(ids) > MAX_PROJECTS)
-    ]
+        if project is None or not caller.sees(project):
+            continue
+        if len(pages) == MAX_PROJECTS:
+            more = True
+            break
+        pages.append(_project_home(turn, project))
+    return [turn.reply("slack_home", user=caller.user_id, projects=pages, more=more)]
 
 
 def _project_home(turn: Turn, project: ProjectInfo) -> ProjectHome:

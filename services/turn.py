@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,12 @@ class Caller:
     sent_at: datetime | None = None
     """When the person sent the message (naive UTC): an answer sent before the question it
     would now answer was asked is not taken for it."""
+    may_see: Callable[[ProjectInfo], bool] | None = field(default=None, compare=False)
+    """Which projects the person may see outside their channel (direct messages, home
+    page): a project bound to a private channel is for its members only. None: all."""
+
+    def sees(self, project: ProjectInfo) -> bool:
+        return self.may_see is None or self.may_see(project)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,8 +32,6 @@ class Project(SQLModel, table=True):
     language: str = Field(default="fr", max_length=8)
     timezone: str = Field(default="Europe/Paris", max_length=64)
     channel_id: str | None = Field(default=None, max_length=64)
-    channel_private: bool = False
-    """Bound to a private channel: only its members see the project, even in DMs."""
     created_by: str = Field(max_length=200)
     created_at: datetime = _when()
 

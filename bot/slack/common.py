@@ -35,13 +35,13 @@ def place(
     or the one chosen for direct messages; else the replies asking which one."""
     if project_id is not None:
         project = deps.chat.project(workspace, project_id)
-        if project is None:
+        if project is None or not deps.members.may_see(project.channel_id, user):
             return [Reply("slack_stale_button", error=True, language=deps.settings.bot_language)]
         return Place(project.id, project.channel_id)
     if channel is None or not is_direct(channel):
         return Place(None, channel)
     chosen = deps.chat.direct_project(workspace, user)
-    if chosen is None:
+    if chosen is None or not deps.members.may_see(chosen.channel_id, user):
         return deps.assistant.run(deps.caller(workspace, user, channel), direct.picker,
                                   write=False)
     return Place(chosen.id, chosen.channel_id)

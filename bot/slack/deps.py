@@ -67,7 +67,9 @@ class Deps:
         self, workspace: str, user: str, channel: str | None, project_id: int | None = None
     ) -> Caller:
         settings = self.settings
+        members = self.members
         return Caller(
             workspace_id=workspace, user_id=user, channel_id=channel,
             language=settings.bot_language, timezone=settings.timezone, project_id=project_id,
+            may_see=lambda project: members.may_see(project.channel_id, user),
         )

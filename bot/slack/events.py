@@ -122,7 +122,7 @@ def _direct_message(
     sent: datetime | None,
 ) -> None:
     project = deps.chat.direct_project(workspace, user)
-    if project is None:
+    if project is None or not deps.members.may_see(project.channel_id, user):
         replies = deps.assistant.run(deps.caller(workspace, user, channel), direct.picker,
                                      write=False)
         deliver(deps, route(replies, Origin(workspace, user, Private.DIRECT, channel)).posts)

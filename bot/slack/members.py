@@ -1,4 +1,5 @@
-"""Who is in a channel, from ``conversations.members``, cached briefly per channel."""
+"""Who is in a channel, from ``conversations.members``, and whether it is private, from
+``conversations.info``; both cached briefly per channel."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ TTL = 60.0
 RECHECK_AFTER = 5.0
 """A user missing from a list older than this triggers one fresh look-up (they may just
 have joined)."""
+PRIVACY_TTL = 600.0
+"""How long a channel's privacy is trusted (a channel rarely becomes private)."""
 PAGE = 1000
 
 
@@ -38,6 +41,7 @@ class Members:
         self.clock = clock
         self._lock = threading.Lock()
         self._cache: dict[str, _Entry] = {}
+        self._private: dict[str, tuple[bool, float]] = {}
 
     def contains(self, channel: str, user: str) -> bool | None:
         """Whether ``user`` is in ``channel``; None when Slack could not tell."""
@@ -58,6 +62,34 @@ class Members:
     def forget(self, channel: str) -> None:
         with self._lock:
             self._cache.pop(channel, None)
+            self._private.pop(channel, None)
+
+    def is_private(self, channel: str) -> bool | None:
+        """Whether ``channel`` is private; None when Slack could not tell."""
+        now = self.clock()
+        with self._lock:
+            known = self._private.get(channel)
+        if known is not None and now - known[1] < PRIVACY_TTL:
+            return known[0]
+        try:
+            info = self.client.conversations_info(channel=channel).get("channel") or {}
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            log.warning("conversations.info failed for %s: %s", channel, type(exc).__name__)
+            return None
+        private = bool(info.get("is_private"))
+        with self._lock:
+            self._private[channel] = (private, self.clock())
+        return private
+
+    def may_see(self, channel: str | None, user: str) -> bool:
+        """A project bound to a private channel is for that channel's members only; when
+        Slack cannot tell, it stays hidden."""
+        if not channel:
+            return True
+        private = self.is_private(channel)
+        if private is False:
+            return True
+        return private is True and self.contains(channel, user) is True
 
     def _fetch(self, channel: str) -> frozenset[str] | None:
         found: set[str] = set()

@@ -1,4 +1,4 @@
-"""a person's projects by index (assignment contacts, creators, authors); private channels
+"""a person's projects by index (assignment contacts, creators, authors)
 
 Revision ID: 0003
 Revises: 0002
@@ -34,9 +34,6 @@ def upgrade() -> None:
             "ix_assignment_contact_person", ["workspace_id", "user_id"], unique=False
         )
     with op.batch_alter_table("project", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("channel_private", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
         batch_op.create_index("ix_project_creator", ["workspace_id", "created_by"], unique=False)
     with op.batch_alter_table("assignment", schema=None) as batch_op:
         batch_op.create_index(
@@ -72,7 +69,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_assignment_updater")
     with op.batch_alter_table("project", schema=None) as batch_op:
         batch_op.drop_index("ix_project_creator")
-        batch_op.drop_column("channel_private")
     with op.batch_alter_table("assignment_contact", schema=None) as batch_op:
         batch_op.drop_index("ix_assignment_contact_person")
     op.drop_table("assignment_contact")
