@@ -1,6 +1,9 @@
 """Time ``/ent statut``, ``/ent lacunes`` and ``/ent-assign`` through the command layer
 on SQLite with 1,000 full projects; print median and p95 in milliseconds.
 
+Each run of a command alternates with a run of the baseline, an empty write transaction
+(the lock every change takes, and nothing else), so both are measured equally warm.
+
 Run: ``.venv/bin/python bench/bench_core.py [--projects N] [--runs N]``
 """
 
@@ -24,15 +27,29 @@ from services.turn import Caller
 BUDGET_MS = {"/ent statut": 3.0, "/ent lacunes": 3.0, "/ent-assign": 5.0}
 
 
-def measure(action: Callable[[], object], runs: int) -> list[float]:
+def _timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return (time.perf_counter() - start) * 1000
+
+
+def measure(
+    action: Callable[[], object], baseline: Callable[[], object], runs: int
+) -> tuple[list[float], list[float]]:
+    """``runs`` timings of ``action`` and of ``baseline``, one of each alternately."""
     for _ in range(20):
         action()
-    timings = []
+        baseline()
+    timings: list[float] = []
+    bases: list[float] = []
     for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        timings.append((time.perf_counter() - start) * 1000)
-    return timings
+        timings.append(_timed(action))
+        bases.append(_timed(baseline))
+    return sorted(timings), sorted(bases)
+
+
+def _p95(timings: list[float]) -> float:
+    return timings[int(len(timings) * 0.95) - 1]
 
 
 def main() -> int:
@@ -57,6 +74,9 @@ def main() -> int:
         def gaps() -> None:
             render(app.assistant.command(caller, "/ent", "lacunes"))
 
+        def empty_change() -> None:
+            app.database.attempt(lambda store: store.connection.exec_driver_sql("SELECT 1"))
+
         def assign() -> None:
             sourcing = ("interne", "externe")[next(toggle) % 2]
             replies = app.assistant.command(caller, "/ent-assign", f"7 Entité 2 {sourcing}")
@@ -70,13 +90,15 @@ def main() -> int:
             ("/ent lacunes", gaps),
             ("/ent-assign", assign),
         ):
-            timings = sorted(measure(action, args.runs))
+            timings, bases = measure(action, empty_change, args.runs)
             median = statistics.median(timings)
-            p95 = timings[int(len(timings) * 0.95) - 1]
+            base = statistics.median(bases)
             verdict = "ok" if median <= BUDGET_MS[name] else "OVER BUDGET"
             failed |= median > BUDGET_MS[name]
             print(
-                f"{name:14} median {median:6.2f} ms   p95 {p95:6.2f} ms   "
+                f"{name:14} median {median:6.2f} ms   p95 {_p95(timings):6.2f} ms   "
+                f"(empty change {base:.2f} / {_p95(bases):.2f} ms: "
+                f"x{median / base:.1f} median, x{_p95(timings) / _p95(bases):.1f} p95)   "
                 f"budget {BUDGET_MS[name]:.0f} ms  {verdict}"
             )
         app.close()
