@@ -189,3 +189,17 @@ def test_the_coverage_view_is_a_fixed_number_of_statements_and_fits_slack(
     assert len(rendered.blocks) <= 50
     assert all(len(b["text"]["text"]) <= 3000 for b in rendered.blocks if b["type"] == "section")
     assert "page 3/" in str(rendered.blocks)
+
+
+def test_history_says_who_named_whom_and_sums_up_bulk_changes(project: Application) -> None:
+    say(project, "/ent ecoles referent 0350003N @anne", "/ent ecoles referent commune:Rennes @bob",
+        "/ent local competences 9 10")
+
+    out = say(project, "/ent historique")
+
+    assert "alice : compétences locales : 9, 10, 11 → 9, 10" in out
+    assert "alice : personne ressource de 0350003N : ∅ → @anne" in out
+    assert out.count("personne ressource de 035") == 5, "up to five schools: one line each"
+    say(project, "/ent ecoles referent type:college @carole")
+    assert "personne ressource de 10 écoles : ∅ → @carole" in say(project, "/ent historique")
+    assert "import de l'annuaire « annuaire-extrait.csv »" in out
