@@ -26,7 +26,8 @@ def project(app: Application, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.chdir(tmp_path)
     say(app, "/ent projet creer ENT 35", "/ent projet moa Département d'Ille-et-Vilaine",
         "/ent-assign 7 Éditeur Open ENT externe @alice", "oui",
-        "/ent niveau 7 disponibilité 99,5 % | 4 h", "/ent perenne 7 oui", "/ent facteurs 3 fait",
+        "/ent prestataire 7 Open ENT SAS", "/ent niveau 7 disponibilité 99,5 % | 4 h",
+        "/ent perenne 7 oui", "/ent facteurs 3 fait",
         f"/ent ecoles importer {EXTRACT} type:college statut:public",
         "/ent ecoles referent commune:Rennes @bob")
     return app
@@ -40,7 +41,7 @@ def test_markdown_has_every_part(project: Application, tmp_path: Path) -> None:
     assert text.startswith("## ENT 35 — document de passation")
     assert "Maîtrise d'ouvrage : Département d'Ille-et-Vilaine" in text
     assert ("| 7 | Hébergement et exploitation de la solution ENT | Éditeur Open ENT | externe "
-            "| @alice |  | disponibilité 99,5 % \\| 4 h | pérenne |  |") in text
+            "| @alice | Open ENT SAS | disponibilité 99,5 % \\| 4 h | pérenne |  |") in text
     assert "**1. Quelle entité de la structure de projet ENT assure le pilotage" in text
     assert "- [x] Mettre en place une structure de personnes ressources locales" in text
     assert "3/8 écoles ont une personne ressource locale" in text
@@ -61,7 +62,7 @@ def test_csv_is_semicolon_separated_utf8_with_bom(project: Application, tmp_path
                       "Couverture locale", "Écoles", "Lacunes ouvertes", "Historique"]
     hosting = next(r for r in rows if r[:2] == ["7", "Hébergement et exploitation de la "
                                                      "solution ENT"])
-    assert hosting[2:9] == ["Éditeur Open ENT", "éditeur", "externe", "@alice", "",
+    assert hosting[2:9] == ["Éditeur Open ENT", "éditeur", "externe", "@alice", "Open ENT SAS",
                             "disponibilité 99,5 % | 4 h", "pérenne"]
     assert ["0350033W", "Collège les Ormeaux", "Collège", "public", "Rennes", "", "ouverte",
             "@bob"] in rows
