@@ -8,9 +8,16 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from storage.personal import Category, Erase, personal
+
 
 def _when() -> Any:
     return Field(sa_column=Column(DateTime(), nullable=False))
+
+
+def _by() -> Any:
+    """Who made the change: personal data (see ``docs/rgpd.md``)."""
+    return Field(max_length=200, sa_column_kwargs=personal(Category.AUTHOR))
 
 
 class Workspace(SQLModel, table=True):
@@ -32,7 +39,7 @@ class Project(SQLModel, table=True):
     language: str = Field(default="fr", max_length=8)
     timezone: str = Field(default="Europe/Paris", max_length=64)
     channel_id: str | None = Field(default=None, max_length=64)
-    created_by: str = Field(max_length=200)
+    created_by: str = _by()
     created_at: datetime = _when()
 
 
@@ -46,7 +53,7 @@ class Entity(SQLModel, table=True):
     name_key: str = Field(max_length=200)
     kind: str = Field(default="autre", max_length=32)
     uai: str | None = Field(default=None, max_length=8)
-    created_by: str = Field(max_length=200)
+    created_by: str = _by()
     created_at: datetime = _when()
 
 
@@ -79,12 +86,21 @@ class Assignment(SQLModel, table=True):
     competence_id: int = Field(foreign_key="competence.id")
     entity_id: int | None = Field(default=None, foreign_key="entity.id")
     sourcing: str | None = Field(default=None, max_length=16)
-    contacts: list[str] = Field(default_factory=list, sa_column=Column(JSON(), nullable=False))
-    provider: str | None = Field(default=None, max_length=200)
-    service_level: str | None = Field(default=None, max_length=500)
+    contacts: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSON(), nullable=False, **personal(Category.CONTACT, Erase.REMOVE)),
+    )
+    provider: str | None = Field(
+        default=None, max_length=200, sa_column_kwargs=personal(Category.FREE_TEXT)
+    )
+    service_level: str | None = Field(
+        default=None, max_length=500, sa_column_kwargs=personal(Category.FREE_TEXT)
+    )
     keep: str = Field(default="a_decider", max_length=16)
-    notes: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
-    updated_by: str = Field(max_length=200)
+    notes: str | None = Field(
+        default=None, sa_column=Column(Text(), nullable=True, **personal(Category.FREE_TEXT))
+    )
+    updated_by: str = _by()
     updated_at: datetime = _when()
 
 
@@ -99,7 +115,10 @@ class AssignmentContact(SQLModel, table=True):
 
     project_id: int = Field(foreign_key="project.id", primary_key=True)
     competence_id: int = Field(foreign_key="competence.id", primary_key=True)
-    user_id: str = Field(primary_key=True, max_length=200)
+    user_id: str = Field(
+        primary_key=True, max_length=200,
+        sa_column_kwargs=personal(Category.CONTACT, Erase.REMOVE),
+    )
     workspace_id: str = Field(foreign_key="workspace.id", max_length=64)
 
 
@@ -110,9 +129,12 @@ class KeyAnswer(SQLModel, table=True):
     workspace_id: str = Field(foreign_key="workspace.id", max_length=64)
     project_id: int = Field(foreign_key="project.id", index=True)
     question: int
-    text: str = Field(sa_column=Column(Text(), nullable=False))
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON(), nullable=False))
-    answered_by: str = Field(max_length=200)
+    text: str = Field(sa_column=Column(Text(), nullable=False, **personal(Category.FREE_TEXT)))
+    data: dict[str, Any] = Field(
+        default_factory=dict,
+        sa_column=Column(JSON(), nullable=False, **personal(Category.FREE_TEXT)),
+    )
+    answered_by: str = _by()
     answered_at: datetime = _when()
 
 
@@ -124,7 +146,7 @@ class SuccessFactor(SQLModel, table=True):
     project_id: int = Field(foreign_key="project.id", index=True)
     factor: int
     done: bool = False
-    updated_by: str = Field(max_length=200)
+    updated_by: str = _by()
     updated_at: datetime = _when()
 
 
@@ -139,12 +161,16 @@ class HistoryEntry(SQLModel, table=True):
     project_id: int = Field(foreign_key="project.id", index=True)
     competence_id: int | None = Field(default=None, foreign_key="competence.id")
     at: datetime = _when()
-    actor: str = Field(max_length=200)
+    actor: str = _by()
     action: str = Field(max_length=32)
     subject: str = Field(max_length=200)
     field: str = Field(default="", max_length=32)
-    old_value: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
-    new_value: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+    old_value: str | None = Field(
+        default=None, sa_column=Column(Text(), nullable=True, **personal(Category.FREE_TEXT))
+    )
+    new_value: str | None = Field(
+        default=None, sa_column=Column(Text(), nullable=True, **personal(Category.FREE_TEXT))
+    )
 
 
 class Conversation(SQLModel, table=True):
@@ -158,10 +184,13 @@ class Conversation(SQLModel, table=True):
     step: str = Field(max_length=32)
     position: int = 0
     active: bool = True
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON(), nullable=False))
+    data: dict[str, Any] = Field(
+        default_factory=dict,
+        sa_column=Column(JSON(), nullable=False, **personal(Category.FREE_TEXT)),
+    )
     channel_id: str | None = Field(default=None, max_length=64)
     thread_ts: str | None = Field(default=None, max_length=32)
-    updated_by: str = Field(max_length=200)
+    updated_by: str = _by()
     updated_at: datetime = _when()
 
 
@@ -174,7 +203,12 @@ class PendingAction(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: str = Field(foreign_key="workspace.id", max_length=64)
     project_id: int | None = Field(default=None, foreign_key="project.id")
-    user_id: str = Field(max_length=200)
+    user_id: str = Field(
+        max_length=200, sa_column_kwargs=personal(Category.IDENTIFIER, Erase.DELETE_ROW)
+    )
     kind: str = Field(max_length=32)
-    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON(), nullable=False))
+    payload: dict[str, Any] = Field(
+        default_factory=dict,
+        sa_column=Column(JSON(), nullable=False, **personal(Category.FREE_TEXT)),
+    )
     created_at: datetime = _when()

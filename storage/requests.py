@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
+from storage.personal import Category, Erase, personal
 from storage.store import utcnow
 
 
@@ -32,7 +33,10 @@ class DirectProject(SQLModel, table=True):
     __tablename__ = "direct_project"
 
     workspace_id: str = Field(primary_key=True, max_length=64)
-    user_id: str = Field(primary_key=True, max_length=200)
+    user_id: str = Field(
+        primary_key=True, max_length=200,
+        sa_column_kwargs=personal(Category.IDENTIFIER, Erase.DELETE_ROW),
+    )
     project_id: int = Field(foreign_key="project.id")
     chosen_at: datetime = Field(sa_column=Column(DateTime(), nullable=False))
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
+from storage.personal import Category, Erase, personal
 from storage.store import utcnow
 
 BATCH = 1000
@@ -60,11 +61,15 @@ class School(SQLModel, table=True):
     etat: str = Field(default="OUVERT", max_length=16)
     """``OUVERT``, ``A FERMER`` or ``FERME``, as the directory says."""
     source: str = Field(default="annuaire", max_length=16)
-    referent: str | None = Field(default=None, max_length=200)
+    referent: str | None = Field(
+        default=None, max_length=200, sa_column_kwargs=personal(Category.CONTACT, Erase.REMOVE)
+    )
     """The local resource person (référent ENT): a Slack user id or a name."""
-    referent_by: str | None = Field(default=None, max_length=200)
+    referent_by: str | None = Field(
+        default=None, max_length=200, sa_column_kwargs=personal(Category.AUTHOR)
+    )
     referent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(), nullable=True))
-    created_by: str = Field(max_length=200)
+    created_by: str = Field(max_length=200, sa_column_kwargs=personal(Category.AUTHOR))
     created_at: datetime = Field(sa_column=Column(DateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(DateTime(), nullable=False))
 
@@ -89,8 +94,10 @@ class SchoolCover(SQLModel, table=True):
     competence_id: int = Field(foreign_key="competence.id", primary_key=True)
     project_id: int = Field(foreign_key="project.id")
     workspace_id: str = Field(foreign_key="workspace.id", max_length=64)
-    person: str = Field(max_length=200)
-    updated_by: str = Field(max_length=200)
+    person: str = Field(
+        max_length=200, sa_column_kwargs=personal(Category.CONTACT, Erase.REMOVE)
+    )
+    updated_by: str = Field(max_length=200, sa_column_kwargs=personal(Category.AUTHOR))
     updated_at: datetime = Field(sa_column=Column(DateTime(), nullable=False))
 
 
