@@ -26,6 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade"])
     sub.add_parser("run", help="start the Slack app")
     cli_files.add_parsers(sub)
+    from bot import scheduler
+
+    scheduler.add_parser(sub)
     return parser
 
 
@@ -65,6 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(settings)
     app = build(settings)
     try:
+        if args.command in {"digests", "syntheses"}:
+            from bot import scheduler
+
+            return scheduler.run_cli(app, args)
         user = args.user or _default_user()
         if args.command in {"ecoles", "schools"}:
             return cli_files.run_schools(app, args, user)

@@ -13,6 +13,7 @@ from services import (
     export,
     projects,
     reports,
+    schedule_commands,
     school_people,
     schools,
 )
@@ -83,6 +84,12 @@ _SUBCOMMANDS: dict[str, str] = {
     "exporter": "export",
     "passation": "export",
     "handover": "export",
+    "rappels": "schedule",
+    "rappel": "schedule",
+    "reminders": "schedule",
+    "schedule": "schedule",
+    "synthese": "digest",
+    "digest": "digest",
 }
 _COMPETENCE_ACTIONS = {
     "ajouter": "add",
@@ -113,6 +120,9 @@ _PROJECT_ACTIONS = {
     "territory": "territory",
     "langue": "language",
     "language": "language",
+    "zone": "zone",
+    "chef": "lead",
+    "lead": "lead",
 }
 _LANGUAGES = {
     "fr": "fr",
@@ -188,6 +198,8 @@ def changes_project(command: str, text: str) -> bool:
         return schools.changes_project(rest)
     if sub == "local":
         return school_people.local_changes(rest)
+    if sub == "schedule":
+        return schedule_commands.changes(rest)
     return True
 
 
@@ -242,6 +254,8 @@ def run(turn: Turn, command: str, text: str) -> list[Reply]:
         "schools": schools.command,
         "export": export.console_only,
         "local": lambda t, p, r: [school_people.local_command(t, p, r)],
+        "schedule": schedule_commands.command,
+        "digest": lambda t, p, _r: schedule_commands.digest_now(t, p),
     }
     return handlers[sub](turn, project, rest)
 
@@ -496,6 +510,10 @@ def project_command(turn: Turn, rest: str) -> Reply:
         return projects.create(turn, name, "project_create")
     if project is None:
         return turn.error("no_project")
+    if action == "zone":
+        return schedule_commands.set_zone(turn, project, args)
+    if action == "lead":
+        return schedule_commands.set_lead(turn, project, args)
     if action == "rename":
         return projects.rename(turn, project, name, "project_rename")
     if action == "territory":

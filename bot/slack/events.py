@@ -21,7 +21,7 @@ from bot.slack.delivery import deliver
 from bot.slack.deps import Deps
 from bot.slack.outbox import Origin, Private, route
 from bot.slack.texts import unescape
-from services import commands, direct, onboarding
+from services import commands, direct, onboarding, schedule_commands
 from services.chat import Thread
 from services.conversation import BOT
 from services.turn import Reply
@@ -34,6 +34,7 @@ THREAD_SUBTYPES = frozenset({None, "thread_broadcast"})
 def register(app: App, deps: Deps) -> None:
     handlers: dict[str, Handler] = {
         "member_joined_channel": on_joined, "message": on_message, "app_mention": on_mention,
+        "channel_archive": on_archived, "member_left_channel": on_left,
     }
     for name, handler in handlers.items():
         app.event(name)(after_ack(deps, handler))
@@ -78,6 +79,32 @@ def on_joined(
     caller = deps.caller(workspace, str(event.get("inviter") or BOT), channel)
     replies = deps.assistant.run(caller, onboarding.greet, f"event:{body.get('event_id')}")
     deliver(deps, route(replies, Origin(workspace, caller.user_id, Private.THREAD, channel)).posts)
+
+
+def on_archived(
+    deps: Deps, body: dict[str, Any], event: dict[str, Any], _bot_user: str | None
+) -> None:
+    """An archived channel gets no more digests: its projects' schedules are paused."""
+    _pause(deps, body, event, "is_archived")
+
+
+def on_left(
+    deps: Deps, body: dict[str, Any], event: dict[str, Any], bot_user: str | None
+) -> None:
+    """Someone left a channel; the bot itself removed pauses the channel's schedules."""
+    channel = str(event.get("channel") or "")
+    deps.members.forget(channel)
+    if event.get("user") == bot_user:
+        _pause(deps, body, event, "not_in_channel")
+
+
+def _pause(deps: Deps, body: dict[str, Any], event: dict[str, Any], reason: str) -> None:
+    channel = str(event.get("channel") or "")
+    if not channel:
+        return
+    caller = deps.caller(_workspace(body, event), BOT, channel)
+    deps.assistant.run(caller, lambda turn: schedule_commands.pause_channel(turn, reason),
+                       f"event:{body.get('event_id')}")
 
 
 def on_message(

@@ -25,6 +25,7 @@ from waitress import trigger, wasyncore
 from waitress.server import MultiSocketServer, create_server
 
 from bot.app import Application, build
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.slack.app import WORKERS, create_app
 from bot.slack.http_guard import DEFAULT_LIMITS, Limits
@@ -110,8 +111,10 @@ def serve(settings: Settings) -> int:
         return 2
     application = build(settings)
     executor = ThreadPoolExecutor(WORKERS, thread_name_prefix="ent-bot")
+    schedule = Scheduler(application)
     try:
         app = create_app(application, executor)
+        schedule.start()
         if settings.slack_app_token:
             _socket_mode(app, settings.slack_app_token, application)
         else:
@@ -127,6 +130,7 @@ def serve(settings: Settings) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        schedule.stop()
         executor.shutdown(wait=True)
         application.close()
 

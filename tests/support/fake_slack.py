@@ -246,6 +246,7 @@ class FakeSlack:
             "conversations.info": self._conversations_info,
             "conversations.join": self._conversations_join,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
             "reactions.add": self._reactions_add,
         }
 
@@ -912,6 +913,21 @@ class FakeSlack:
         if len(users) == 1:
             return {"ok": True, "channel": {"id": self._dm_channel(users[0])}}
         return {"ok": True, "channel": {"id": "G" + secrets.token_hex(5).upper()}}
+
+    def _conversations_history(self, params: JsonDict) -> JsonDict:
+        """Messages posted in a channel, newest first; ``metadata`` only with
+        ``include_all_metadata`` (as Slack does)."""
+        channel = self._dm_channel(str(params.get("channel", "")))
+        oldest = float(params.get("oldest") or 0)
+        with_metadata = _truthy(params.get("include_all_metadata"))
+        found = [
+            {k: v for k, v in m.items() if with_metadata or k != "metadata"}
+            for (ch, ts), m in sorted(self._messages.items(), key=lambda kv: -float(kv[0][1]))
+            if ch == channel and float(ts) >= oldest
+        ]
+        limit = int(params.get("limit") or 100) or 100
+        return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit,
+                "response_metadata": {"next_cursor": ""}}
 
     def _reactions_add(self, params: JsonDict) -> JsonDict:
         channel, ts, name = params.get("channel"), params.get("timestamp"), params.get("name")
