@@ -51,8 +51,12 @@ def install(
     secret: str | None = None, handlers: Iterable[logging.Handler] | None = None
 ) -> None:
     """Key the pseudonyms with ``secret`` and filter ``handlers`` (default: the root
-    logger's), once each."""
+    logger's, or the last-resort handler that prints warnings when it has none), once each."""
     set_key(secret)
-    for handler in logging.getLogger().handlers if handlers is None else handlers:
+    if handlers is None:
+        handlers = logging.getLogger().handlers or [
+            handler for handler in (logging.lastResort,) if handler is not None
+        ]
+    for handler in handlers:
         if not any(isinstance(known, PersonalDataFilter) for known in handler.filters):
             handler.addFilter(PersonalDataFilter())

@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import logging
 import re
+import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -128,3 +130,22 @@ def test_requests_normal_and_failing_log_no_personal_data(
     assert "request failed" in kept and "could not send home" in kept, kept
     assert user_ref(ALICE) in kept
     assert PERSONAL.findall(kept) == []
+
+
+@pytest.mark.parametrize("configured", [True, False], ids=["basicConfig", "no handler"])
+def test_install_filters_what_the_process_prints(configured: bool) -> None:
+    script = (
+        "import logging\n"
+        + ("logging.basicConfig(level=logging.WARNING)\n" if configured else "")
+        + "from bot.logs import install\n"
+        "install('signing-secret')\n"
+        f"logging.getLogger('bot.x').warning('could not send to {ALICE}')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+        check=True, cwd=Path(__file__).resolve().parents[1],
+    )
+
+    log_ids.set_key("signing-secret")
+    assert ALICE not in done.stderr
+    assert f"could not send to {user_ref(ALICE)}" in done.stderr
