@@ -35,7 +35,7 @@ class ErrorData:
 
 @dataclass(frozen=True, slots=True)
 class FormErrorData:
-    """The ``slack_form_error`` template: the problem of one field of the assignment form."""
+    """The ``form_error`` template: the problem of one field of the assignment form."""
 
     field: str = ""
     code: str = ""
@@ -46,7 +46,7 @@ class FormErrorData:
 
 TYPED: dict[str, type[ErrorData] | type[FormErrorData]] = {
     "error": ErrorData,
-    "slack_form_error": FormErrorData,
+    "form_error": FormErrorData,
 }
 """Templates whose data is typed here."""
 

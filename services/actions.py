@@ -16,7 +16,7 @@ def _target(turn: Turn, code: str) -> tuple[ProjectInfo, CompetenceInfo] | Reply
         return turn.error("no_project")
     competence = competence_by_code(turn, project, code)
     if competence is None:
-        return turn.error("slack_stale_button")
+        return turn.error("stale_button")
     return project, competence
 
 
@@ -36,5 +36,5 @@ def keep(turn: Turn, code: str) -> list[Reply]:
         return [target]
     project, competence = target
     if assignments.set_keep(turn, project, [competence], Keep.OUI):
-        return [turn.announce("slack_keep_set", competence=competence)]
-    return [turn.reply("slack_keep_unchanged", competence=competence)]
+        return [turn.announce("keep_set", competence=competence)]
+    return [turn.reply("keep_unchanged", competence=competence)]

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from services import commands, conversation, entities, projects
+from services import commands, conversation, entities, personal_data, projects
 from services.answers import parse_yes_no
 from services.log_ids import user_ref
 from services.requests import once
@@ -118,6 +118,8 @@ class Assistant:
                 return [created]
             turn.store.clear_pending(caller.workspace_id, caller.user_id)
             return [created, *conversation.start(turn, turn.project, "")]
+        if pending.kind == personal_data.ERASE:
+            return personal_data.answer(turn, pending, text)
         decision = parse_yes_no(text)
         if decision is None:
             turn.store.clear_pending(caller.workspace_id, caller.user_id)
@@ -159,6 +161,10 @@ class Assistant:
             return [commands.assign_text(turn, text)]
         if then.get("op") == "answer":
             return conversation.answer(turn, project, text)
+        if then.get("op") == "question":
+            return conversation.start(turn, project, f"{then.get('number')} {text}")
+        if then.get("op") == "command":
+            return commands.run(turn, str(then.get("command", "")), text)
         return []
 
 

@@ -7,10 +7,12 @@ from collections.abc import Callable
 
 from services import (
     assignments,
+    changes,
     conversation,
     details,
     entities,
     export,
+    personal_data,
     projects,
     reports,
     schedule_commands,
@@ -90,6 +92,12 @@ _SUBCOMMANDS: dict[str, str] = {
     "schedule": "schedule",
     "synthese": "digest",
     "digest": "digest",
+    "mes-donnees": "my_data",
+    "mesdonnees": "my_data",
+    "my-data": "my_data",
+    "mydata": "my_data",
+    "oublier": "forget",
+    "forget": "forget",
 }
 _COMPETENCE_ACTIONS = {
     "ajouter": "add",
@@ -189,6 +197,8 @@ def changes_project(command: str, text: str) -> bool:
     sub, rest = _subcommand(text)
     if sub in _READ_ONLY:
         return False
+    if sub == "my_data":
+        return personal_data.changes(rest)
     action, _args = _split_word(rest)
     if sub in _LISTS:
         return bool(action) and _LISTS[sub].get(normalize(action)) != "list"
@@ -231,6 +241,8 @@ def run(turn: Turn, command: str, text: str) -> list[Reply]:
         return [help_reply(turn)]
     if sub == "project":
         return [project_command(turn, rest)]
+    if sub == "my_data":
+        return personal_data.command(turn, rest)
     project = turn.project
     if project is None:
         return [turn.error("no_project")]
@@ -254,6 +266,7 @@ def run(turn: Turn, command: str, text: str) -> list[Reply]:
         "schools": schools.command,
         "export": export.console_only,
         "local": lambda t, p, r: [school_people.local_command(t, p, r)],
+        "forget": personal_data.forget,
         "schedule": schedule_commands.command,
         "digest": lambda t, p, _r: schedule_commands.digest_now(t, p),
     }
@@ -343,7 +356,7 @@ def unassign_command(turn: Turn, project: ProjectInfo, rest: str) -> list[Reply]
     competence = competence_or_error(turn, project, rest, "unassign")
     if isinstance(competence, Reply):
         return [competence]
-    return [assignments.unassign(turn, project, competence)]
+    return [assignments.unassign_many(turn, project, [competence])]
 
 
 def history_command(turn: Turn, project: ProjectInfo, rest: str) -> Reply:
@@ -436,20 +449,7 @@ def rename_entity(turn: Turn, project: ProjectInfo, tokens: list[str]) -> Reply:
         return turn.error("error", code="entity_exists", fragment=new_name, usage=usage)
     if target.name == new_name:
         return turn.reply("entity_unchanged", entity=target)
-    turn.store.rename_entity(target.id, new_name, normalize(new_name))
-    turn.store.add_history(
-        project,
-        turn.actor,
-        [
-            {
-                "action": "entity.rename",
-                "subject": new_name,
-                "field": "name",
-                "old_value": target.name,
-                "new_value": new_name,
-            }
-        ],
-    )
+    changes.rename_entity(turn, project, target, new_name, normalize(new_name))
     return turn.announce("entity_renamed", old=target.name, new=new_name)
 
 
@@ -471,25 +471,12 @@ def factors_command(turn: Turn, project: ProjectInfo, rest: str) -> Reply:
         return turn.error("error", code="bad_factor", fragment=rest, usage="factors")
     done = True if done is None else done
     state = turn.store.load_state(project)
-    changed = []
-    for number in dict.fromkeys(numbers):
-        if state.factors.get(number, False) == done and number in state.factors:
-            continue
-        turn.store.save_factor(project, number, done, turn.actor)
-        changed.append(number)
-        turn.store.add_history(
-            project,
-            turn.actor,
-            [
-                {
-                    "action": "factor",
-                    "subject": f"facteur:{number}",
-                    "field": "done",
-                    "old_value": str(state.factors.get(number, False)).lower(),
-                    "new_value": str(done).lower(),
-                }
-            ],
-        )
+    changed = [
+        number
+        for number in dict.fromkeys(numbers)
+        if not (number in state.factors and state.factors[number] == done)
+    ]
+    changes.save_factor(turn, project, changed, done, state.factors)
     if not changed:
         return reports.factors(turn, project)
     return turn.announce("factors_changed", numbers=changed, done=done)

@@ -1,13 +1,19 @@
 """The onboarding conversation: the maîtrise d'ouvrage, the sheet's 4 key questions, then
-one question per uncovered competence. Its state is stored, so it resumes after a restart."""
+one question per uncovered competence. Its state is stored, so it resumes after a restart.
+
+A request reads the project once (:class:`Talk`) and writes in bulk, so answering a
+question costs the same few statements whatever the project holds.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from services import assignments, entities, gaps, projects
+from services import assignments, changes, entities, gaps, projects
 from services.answers import (
     Control,
     parse_competence_list,
@@ -18,13 +24,58 @@ from services.answers import (
 )
 from services.tokenize import ParseFailure
 from services.turn import Reply, Turn
-from storage.state import CompetenceInfo, ProjectInfo
+from storage.state import AnswerInfo, CompetenceInfo, EntityInfo, ProjectInfo, ProjectState
 from storage.store import ConversationState, utcnow
 from storage.vocab import Keep
 
-STEPS = ("moa", "q1", "q2", "q3", "q4", "walk", "done")
 BOT = "ent-bot"
 ASK_PROJECT_NAME = "project_name"
+
+
+class Step(StrEnum):
+    """Where the conversation is; the values are what the database stores."""
+
+    MOA = "moa"
+    Q1 = "q1"
+    Q2 = "q2"
+    Q3 = "q3"
+    Q4 = "q4"
+    WALK = "walk"
+    DONE = "done"
+
+    @property
+    def question(self) -> int | None:
+        return int(self.value[1]) if self.value.startswith("q") else None
+
+
+ORDER = (Step.MOA, Step.Q1, Step.Q2, Step.Q3, Step.Q4, Step.WALK, Step.DONE)
+DIRECT = {1: Step.Q1, 2: Step.Q2, 3: Step.Q3}
+"""Key questions that ``/ent questions N <réponse>`` answers at once."""
+
+
+@dataclass(slots=True)
+class Talk:
+    """One request in the conversation: the project as read once at its start, kept up to
+    date in memory as the request writes."""
+
+    turn: Turn
+    project: ProjectInfo
+    snapshot: ProjectState
+    direct: int | None = None
+    """The key question answered by ``/ent questions N <réponse>``, outside the walk."""
+
+    @classmethod
+    def open(cls, turn: Turn, project: ProjectInfo, direct: int | None = None) -> Talk:
+        return cls(turn, project, turn.store.load_state(project), direct)
+
+    def then(self, text: str) -> dict[str, Any]:
+        """What to replay once the entities this answer names are confirmed."""
+        if self.direct is not None:
+            return {"op": "question", "number": self.direct, "text": text}
+        return {"op": "answer", "text": text}
+
+    def competence(self, competence_id: int) -> CompetenceInfo | None:
+        return next((c for c in self.snapshot.competences if c.id == competence_id), None)
 
 
 def ask_project_name(turn: Turn) -> list[Reply]:
@@ -34,40 +85,62 @@ def ask_project_name(turn: Turn) -> list[Reply]:
     return [turn.say("welcome")]
 
 
-def _question_number(step: str) -> int | None:
-    return int(step[1]) if step.startswith("q") else None
+def step_of(state: ConversationState) -> Step:
+    return Step(state.step)
 
 
 def start(turn: Turn, project: ProjectInfo, rest: str) -> list[Reply]:
-    """``/ent questions [1-4]``: start, resume, or go back to one question."""
+    """``/ent questions [1-4] [réponse]``: start, resume, go back to one question, or
+    answer it at once."""
     current = turn.store.conversation(project.id)
-    rest = rest.strip()
-    if rest:
-        if rest not in ("1", "2", "3", "4"):
-            return [turn.error("error", code="bad_question", fragment=rest, usage="questions")]
-        step = "q" + rest
-    elif current is not None and current.step != "done":
+    number, _, answer_text = rest.strip().partition(" ")
+    if number:
+        if number not in ("1", "2", "3", "4"):
+            return [turn.error("error", code="bad_question", fragment=number, usage="questions")]
+        step = Step("q" + number)
+        if answer_text.strip():
+            return _direct(turn, project, current, step, answer_text.strip())
+    elif current is not None and step_of(current) is not Step.DONE:
+        talk = Talk.open(turn, project)
         if not current.active:
             current = replace(current, active=True)
-            _save(turn, project, current)
-        return [turn.say("resume"), *_ask(turn, project, current)]
+            _save(talk, current)
+        return [turn.say("resume"), *_ask(talk, current)]
     else:
-        step = "moa" if not project.moa else "q1"
+        step = Step.MOA if not project.moa else Step.Q1
     state = ConversationState(
         project_id=project.id,
-        step=step,
+        step=step.value,
         position=0,
         active=True,
         data={},
         channel_id=turn.caller.channel_id,
         thread_ts=current.thread_ts if current else None,
     )
-    return _enter(turn, project, state)
+    return _enter(Talk.open(turn, project), state)
+
+
+def _direct(
+    turn: Turn,
+    project: ProjectInfo,
+    current: ConversationState | None,
+    step: Step,
+    text: str,
+) -> list[Reply]:
+    """``/ent questions 2 1-5, 18``: the answer is recorded; the conversation stays where
+    it was."""
+    if step.question not in DIRECT:
+        return [turn.error("error", code="bad_question", fragment=step.value[1:],
+                           usage="questions")]
+    talk = Talk.open(turn, project, step.question)
+    state = ConversationState(project.id, step.value, 0, False, {}, turn.caller.channel_id, None)
+    outcome = _HANDLERS[step](talk, state, text)
+    return outcome if isinstance(outcome, list) else outcome.replies
 
 
 def active(turn: Turn, project: ProjectInfo) -> ConversationState | None:
     current = turn.store.conversation(project.id)
-    if current is None or not current.active or current.step == "done":
+    if current is None or not current.active or step_of(current) is Step.DONE:
         return None
     return current
 
@@ -75,7 +148,7 @@ def active(turn: Turn, project: ProjectInfo) -> ConversationState | None:
 def resume(turn: Turn, project: ProjectInfo) -> list[Reply]:
     """Ask the current question again (after a cancelled confirmation, for instance)."""
     current = active(turn, project)
-    return [] if current is None else _ask(turn, project, current)
+    return [] if current is None else _ask(Talk.open(turn, project), current)
 
 
 def answer(turn: Turn, project: ProjectInfo, text: str) -> list[Reply]:
@@ -86,16 +159,32 @@ def answer(turn: Turn, project: ProjectInfo, text: str) -> list[Reply]:
     meanwhile = _answered_meanwhile(turn, current, text)
     if meanwhile is not None:
         return [meanwhile]
+    talk = Talk.open(turn, project)
     control = parse_control(text)
     if control is Control.STOP:
-        _save(turn, project, replace(current, active=False))
+        _save(talk, replace(current, active=False))
         return [turn.say("paused")]
     if control is Control.SKIP:
-        return _advance(turn, project, current)
+        return _advance(talk, current)
     if control is Control.BACK:
-        return _back(turn, project, current)
-    handler = _HANDLERS[current.step]
-    return handler(turn, project, current, text)
+        return _back(talk, current)
+    outcome = _HANDLERS[step_of(current)](talk, current, text)
+    if isinstance(outcome, list):
+        return outcome
+    return [*outcome.replies, *_advance(talk, outcome.state or current)]
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """A handler took the answer: what it says, and the state to move on from."""
+
+    replies: list[Reply]
+    state: ConversationState | None = None
+
+
+Outcome = list[Reply] | Answered
+"""A handler's result: replies that keep the question open (an error, a confirmation),
+or an answer taken."""
 
 
 def _answered_meanwhile(turn: Turn, state: ConversationState, text: str) -> Reply | None:
@@ -115,159 +204,130 @@ def _asked(turn: Turn, state: ConversationState) -> ConversationState:
     )
 
 
-def _save(turn: Turn, project: ProjectInfo, state: ConversationState) -> None:
-    turn.store.save_conversation(project, state, turn.actor)
+def _save(talk: Talk, state: ConversationState) -> None:
+    talk.turn.store.save_conversation(talk.project, state, talk.turn.actor)
 
 
-def _enter(turn: Turn, project: ProjectInfo, state: ConversationState) -> list[Reply]:
+def _enter(talk: Talk, state: ConversationState) -> list[Reply]:
     """Move to ``state`` and ask its question; steps with nothing to ask move on."""
     replies: list[Reply] = []
-    if state.step == "q4":
-        state, coverage = _coverage_step(turn, project, state)
+    step = step_of(state)
+    if step is Step.Q4:
+        state, coverage = _coverage_step(talk, state)
         replies.append(coverage)
-    elif state.step == "walk":
-        state = _next_uncovered(turn, project, state)
-    state = _asked(turn, state)
-    turn.store.save_conversation(project, state, turn.actor)
-    if state.step == "done":
-        replies.append(_summary(turn, project))
-    elif state.step != "q4":
-        replies.extend(_ask(turn, project, state))
+    elif step is Step.WALK:
+        state = _next_uncovered(talk, state)
+    state = _asked(talk.turn, state)
+    _save(talk, state)
+    step = step_of(state)
+    if step is Step.DONE:
+        replies.append(_summary(talk))
+    elif step is not Step.Q4:
+        replies.extend(_ask(talk, state))
     return replies
 
 
-def _ask(turn: Turn, project: ProjectInfo, state: ConversationState) -> list[Reply]:
-    if state.step == "q4":
-        return [_coverage_step(turn, project, state)[1]]
-    if state.step == "walk":
+def _ask(talk: Talk, state: ConversationState) -> list[Reply]:
+    turn = talk.turn
+    step = step_of(state)
+    if step is Step.Q4:
+        return [_coverage_step(talk, state)[1]]
+    if step is Step.WALK:
         walk = state.data.get("walk", [])
         return [
             turn.say(
                 "ask_owner",
-                competence=_walk_competence(turn, project, state),
+                competence=_walk_competence(talk, state),
                 index=state.position + 1,
                 total=len(walk),
             )
         ]
-    number = _question_number(state.step)
-    current = turn.store.load_state(project).answers.get(number) if number else None
-    return [turn.say("ask", step=state.step, number=number, current=current, project=project)]
+    number = step.question
+    current = talk.snapshot.answers.get(number) if number else None
+    return [
+        turn.say("ask", step=step.value, number=number, current=current, project=talk.project)
+    ]
 
 
-def _walk_competence(
-    turn: Turn, project: ProjectInfo, state: ConversationState
-) -> CompetenceInfo | None:
+def _walk_competence(talk: Talk, state: ConversationState) -> CompetenceInfo | None:
     walk: list[int] = state.data.get("walk", [])
     if state.position >= len(walk):
         return None
-    wanted = walk[state.position]
-    return next((c for c in turn.store.competences(project.id) if c.id == wanted), None)
+    return talk.competence(walk[state.position])
 
 
-def _advance(turn: Turn, project: ProjectInfo, state: ConversationState) -> list[Reply]:
-    if state.step == "walk":
-        return _enter(turn, project, replace(state, position=state.position + 1))
-    if state.step == "q4":
-        return _enter(turn, project, replace(state, step="done"))
-    following = STEPS[STEPS.index(state.step) + 1]
-    return _enter(turn, project, replace(state, step=following, position=0))
+def _advance(talk: Talk, state: ConversationState) -> list[Reply]:
+    step = step_of(state)
+    if step is Step.WALK:
+        return _enter(talk, replace(state, position=state.position + 1))
+    if step is Step.Q4:
+        return _enter(talk, replace(state, step=Step.DONE.value))
+    following = ORDER[ORDER.index(step) + 1]
+    return _enter(talk, replace(state, step=following.value, position=0))
 
 
-def _back(turn: Turn, project: ProjectInfo, state: ConversationState) -> list[Reply]:
-    if state.step == "walk" and state.position > 0:
-        return _enter_backwards(turn, project, replace(state, position=state.position - 1))
-    index = STEPS.index(state.step)
-    previous = STEPS[max(index - 1, 0)]
-    if previous == "q4":
-        previous = "q3"
-    return _enter(turn, project, replace(state, step=previous, position=0))
+def _back(talk: Talk, state: ConversationState) -> list[Reply]:
+    step = step_of(state)
+    if step is Step.WALK and state.position > 0:
+        back = _asked(talk.turn, replace(state, position=state.position - 1))
+        _save(talk, back)  # going back re-asks that competence even if now covered
+        return _ask(talk, back)
+    previous = ORDER[max(ORDER.index(step) - 1, 0)]
+    if previous is Step.Q4:
+        previous = Step.Q3
+    return _enter(talk, replace(state, step=previous.value, position=0))
 
 
-def _enter_backwards(turn: Turn, project: ProjectInfo, state: ConversationState) -> list[Reply]:
-    """Going back in the walk re-asks that competence even if it is now covered."""
-    state = _asked(turn, state)
-    _save(turn, project, state)
-    return _ask(turn, project, state)
-
-
-def _next_uncovered(
-    turn: Turn, project: ProjectInfo, state: ConversationState
-) -> ConversationState:
+def _next_uncovered(talk: Talk, state: ConversationState) -> ConversationState:
     walk: list[int] = state.data.get("walk", [])
     assigned = {
-        cid
-        for cid, a in turn.store.load_state(project).assignments.items()
-        if a.entity_id is not None
+        cid for cid, a in talk.snapshot.assignments.items() if a.entity_id is not None
     }
     position = state.position
     while position < len(walk) and walk[position] in assigned:
         position += 1
     if position >= len(walk):
-        return replace(state, step="done", position=0)
+        return replace(state, step=Step.DONE.value, position=0)
     return replace(state, position=position)
 
 
-def _coverage_step(
-    turn: Turn, project: ProjectInfo, state: ConversationState
-) -> tuple[ConversationState, Reply]:
+def _coverage_step(talk: Talk, state: ConversationState) -> tuple[ConversationState, Reply]:
     """Key question 4 is answered by the bot itself, from the coverage."""
-    snapshot = turn.store.load_state(project)
+    snapshot = talk.snapshot
     overall, families = gaps.coverage(snapshot)
     missing = gaps.uncovered(snapshot)
     text = f"{overall.covered}/{overall.total}"
     previous = snapshot.answers.get(gaps.COVERAGE_QUESTION)
     if previous is None or previous.text != text:
-        turn.store.save_answer(
-            project,
-            gaps.COVERAGE_QUESTION,
-            text,
-            {"covered": overall.covered, "total": overall.total},
-            BOT,
+        _record(
+            talk, gaps.COVERAGE_QUESTION, text,
+            {"covered": overall.covered, "total": overall.total}, actor=BOT,
         )
-        turn.store.add_history(
-            project,
-            BOT,
-            [
-                {
-                    "action": "answer",
-                    "subject": "question:4",
-                    "field": "text",
-                    "old_value": previous.text if previous else None,
-                    "new_value": text,
-                }
-            ],
-        )
-    said = turn.say("coverage", overall=overall, families=families, missing=missing)
+    said = talk.turn.say("coverage", overall=overall, families=families, missing=missing)
     if not missing:
-        return replace(state, step="done"), said
+        return replace(state, step=Step.DONE.value), said
     data = {**state.data, "walk": [c.id for c in missing]}
-    return replace(state, step="q4", data=data), said
+    return replace(state, step=Step.Q4.value, data=data), said
 
 
-def _summary(turn: Turn, project: ProjectInfo) -> Reply:
-    snapshot = turn.store.load_state(project)
-    overall, _families = gaps.coverage(snapshot)
-    return turn.say("conversation_done", overall=overall, gap_count=len(gaps.analyse(snapshot)))
+def _summary(talk: Talk) -> Reply:
+    overall, _families = gaps.coverage(talk.snapshot)
+    return talk.turn.say(
+        "conversation_done", overall=overall, gap_count=len(gaps.analyse(talk.snapshot))
+    )
 
 
 def _record(
-    turn: Turn, project: ProjectInfo, question: int, text: str, data: dict[str, Any]
+    talk: Talk, question: int, text: str, data: dict[str, Any], actor: str | None = None
 ) -> None:
-    previous = turn.store.load_state(project).answers.get(question)
-    turn.store.save_answer(project, question, text, data, turn.actor)
-    turn.store.add_history(
-        project,
-        turn.actor,
-        [
-            {
-                "action": "answer",
-                "subject": f"question:{question}",
-                "field": "text",
-                "old_value": previous.text if previous else None,
-                "new_value": text,
-            }
-        ],
-    )
+    """Save a key answer, and keep the request's snapshot in step."""
+    previous = talk.snapshot.answers.get(question)
+    changes.save_answer(talk.turn, talk.project, question, text, data, previous, actor)
+    talk.snapshot.answers[question] = _answer(question, text, data, actor or talk.turn.actor)
+
+
+def _answer(question: int, text: str, data: dict[str, Any], actor: str) -> AnswerInfo:
+    return AnswerInfo(question, text, data, actor, utcnow())
 
 
 def _failure(turn: Turn, failure: ParseFailure, usage: str) -> list[Reply]:
@@ -282,96 +342,109 @@ def _failure(turn: Turn, failure: ParseFailure, usage: str) -> list[Reply]:
     ]
 
 
-def _moa(turn: Turn, project: ProjectInfo, state: ConversationState, text: str) -> list[Reply]:
-    result = projects.set_moa(turn, project, text, "answer_moa")
+def _moa(talk: Talk, state: ConversationState, text: str) -> Outcome:
+    result = projects.set_moa(talk.turn, talk.project, text, "answer_moa")
     if isinstance(result, Reply):
         return [result]
-    return [turn.say("noted", step="moa", value=result.moa), *_advance(turn, result, state)]
+    talk.project = result
+    return Answered([talk.turn.say("noted", step="moa", value=result.moa)])
 
 
-def _q1(turn: Turn, project: ProjectInfo, state: ConversationState, text: str) -> list[Reply]:
+def _known(talk: Talk) -> tuple[EntityInfo, ...]:
+    return talk.snapshot.entities
+
+
+def _q1(talk: Talk, state: ConversationState, text: str) -> Outcome:
     found = entities.find_or_confirm(
-        turn, project, [text.strip()], {"op": "answer", "text": text}, "answer_q1"
+        talk.turn, talk.project, [text.strip()], talk.then(text), "answer_q1",
+        _known(talk),
     )
     if isinstance(found, Reply):
         return [found]
     pilot = found[0]
-    _record(turn, project, 1, pilot.name, {"entity_id": pilot.id})
-    return [turn.say("noted", step="q1", value=pilot.name), *_advance(turn, project, state)]
+    _record(talk, 1, pilot.name, {"entity_id": pilot.id})
+    return Answered([talk.turn.say("noted", step="q1", value=pilot.name)])
 
 
-def _q2(turn: Turn, project: ProjectInfo, state: ConversationState, text: str) -> list[Reply]:
-    competences = turn.store.competences(project.id)
+def _q2(talk: Talk, state: ConversationState, text: str) -> Outcome:
+    competences = talk.snapshot.competences
     chosen = parse_competence_list(text, competences)
     if isinstance(chosen, ParseFailure):
-        return _failure(turn, chosen, "answer_q2")
+        return _failure(talk.turn, chosen, "answer_q2")
     chosen_ids = {c.id for c in chosen}
-    snapshot = turn.store.load_state(project)
-    assignments.set_keep(turn, project, chosen, Keep.OUI)
+    current = talk.snapshot.assignments
     others = [
         c
         for c in competences
         if c.id not in chosen_ids
-        and (
-            snapshot.assignments.get(c.id) is None
-            or snapshot.assignments[c.id].keep == Keep.A_DECIDER.value
-        )
+        and (current.get(c.id) is None or current[c.id].keep == Keep.A_DECIDER.value)
     ]
-    assignments.set_keep(turn, project, others, Keep.NON)
+    wanted = [(c, {"keep": Keep.OUI.value}) for c in chosen]
+    wanted += [(c, {"keep": Keep.NON.value}) for c in others]
+    assignments.update_many(talk.turn, talk.project, current, wanted, talk.snapshot.entities)
     summary = ", ".join(str(c.number) for c in chosen)
-    _record(turn, project, 2, summary, {"competence_ids": [c.id for c in chosen]})
-    return [
-        turn.say("noted_keep", kept=chosen, others=others),
-        *_advance(turn, project, state),
-    ]
+    _record(talk, 2, summary, {"competence_ids": [c.id for c in chosen]})
+    return Answered([talk.turn.say("noted_keep", kept=chosen, others=others)])
 
 
-def _q3(turn: Turn, project: ProjectInfo, state: ConversationState, text: str) -> list[Reply]:
+def _q3(talk: Talk, state: ConversationState, text: str) -> Outcome:
     names = parse_entity_list(text)
     if not names:
-        return [turn.error("error", code="empty_name", fragment=text, usage="answer_q3")]
+        return [talk.turn.error("error", code="empty_name", fragment=text, usage="answer_q3")]
     found = entities.find_or_confirm(
-        turn, project, names, {"op": "answer", "text": text}, "answer_q3"
+        talk.turn, talk.project, names, talk.then(text), "answer_q3",
+        _known(talk),
     )
     if isinstance(found, Reply):
         return [found]
     value = ", ".join(e.name for e in found)
-    _record(turn, project, 3, value, {"entity_ids": [e.id for e in found]})
-    return [turn.say("noted", step="q3", value=value), *_advance(turn, project, state)]
+    _record(talk, 3, value, {"entity_ids": [e.id for e in found]})
+    return Answered([talk.turn.say("noted", step="q3", value=value)])
 
 
-def _q4(turn: Turn, project: ProjectInfo, state: ConversationState, text: str) -> list[Reply]:
+def _q4(talk: Talk, state: ConversationState, text: str) -> Outcome:
     decision = parse_yes_no(text)
     if decision is None:
-        return [turn.error("error", code="yes_no", fragment=text, usage="answer_yes_no")]
+        return [talk.turn.error("error", code="yes_no", fragment=text, usage="answer_yes_no")]
     if not decision:
-        return _enter(turn, project, replace(state, step="done"))
-    return _enter(turn, project, replace(state, step="walk", position=0))
+        return _enter(talk, replace(state, step=Step.DONE.value))
+    return _enter(talk, replace(state, step=Step.WALK.value, position=0))
 
 
-def _walk(turn: Turn, project: ProjectInfo, state: ConversationState, text: str) -> list[Reply]:
-    competence = _walk_competence(turn, project, state)
+def _walk(talk: Talk, state: ConversationState, text: str) -> Outcome:
+    competence = _walk_competence(talk, state)
     if competence is None:
-        return _advance(turn, project, state)
+        return Answered([])
     owner = parse_owner(text)
     if isinstance(owner, ParseFailure):
-        return _failure(turn, owner, "answer_owner")
+        return _failure(talk.turn, owner, "answer_owner")
     found = entities.find_or_confirm(
-        turn, project, [owner.entity_name], {"op": "answer", "text": text}, "answer_owner"
+        talk.turn, talk.project, [owner.entity_name], talk.then(text),
+        "answer_owner", _known(talk),
     )
     if isinstance(found, Reply):
         return [found]
-    done = assignments.assign(
-        turn,
-        project,
-        competence,
-        found[0],
-        turn.store.entities(project.id),
-        sourcing=owner.sourcing.value if owner.sourcing else None,
-        contacts=list(owner.contacts),
-        keep=owner.keep.value if owner.keep else None,
+    done = assignments.assign_many(
+        talk.turn,
+        talk.project,
+        [competence],
+        assignments.Owner(
+            found[0],
+            owner.sourcing.value if owner.sourcing else None,
+            owner.contacts,
+            owner.keep.value if owner.keep else None,
+        ),
+        talk.snapshot.entities,
+        talk.snapshot.assignments,
     )
-    return [done, *_advance(turn, project, state)]
+    return Answered([done])
 
 
-_HANDLERS = {"moa": _moa, "q1": _q1, "q2": _q2, "q3": _q3, "q4": _q4, "walk": _walk}
+_HANDLERS: dict[Step, Callable[[Talk, ConversationState, str], Outcome]] = {
+    Step.MOA: _moa,
+    Step.Q1: _q1,
+    Step.Q2: _q2,
+    Step.Q3: _q3,
+    Step.Q4: _q4,
+    Step.WALK: _walk,
+}

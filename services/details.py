@@ -3,7 +3,7 @@ notes and whether to keep it; and the project's own competences."""
 
 from __future__ import annotations
 
-from services import assignments
+from services import assignments, changes
 from services.answers import MAX_REF_PARTS, extract_mentions, parse_keep
 from services.entities import name_problem
 from services.resolve import Ambiguous, Resolved, resolve_competence_prefix
@@ -103,7 +103,9 @@ def add_contacts(turn: Turn, project: ProjectInfo, text: str) -> Reply:
     entities = turn.store.entities(project.id)
     _old, _new, changed = assignments.change(turn, project, competence, entities, contacts=contacts)
     if not changed:
-        return turn.reply("contact_unchanged", competence=competence)
+        return turn.reply(
+            "contact_unchanged", competence=competence, people=people, you=people == [turn.actor]
+        )
     return turn.announce("contacts_added", competence=competence, people=people)
 
 
@@ -144,20 +146,7 @@ def add_competence(turn: Turn, project: ProjectInfo, text: str) -> Reply:
     if any(c.code == code for c in competences):
         code = f"{code}-{len(competences) + 1}"
     ordered = tuple(f for f in FAMILIES if f in families) or ("fonctionnel",)
-    competence = turn.store.add_competence(
-        project, max(c.number for c in competences) + 1, code, name, ordered
-    )
-    turn.store.add_history(
-        project,
-        turn.actor,
-        [
-            {
-                "action": "competence.add",
-                "subject": code,
-                "competence_id": competence.id,
-                "field": "label",
-                "new_value": name,
-            }
-        ],
+    competence = changes.add_competence(
+        turn, project, max(c.number for c in competences) + 1, code, name, ordered
     )
     return turn.announce("competence_added", competence=competence)

@@ -12,10 +12,10 @@ def picker(turn: Turn) -> list[Reply]:
     """Ask which project; the workspace's projects by name."""
     projects = [p for p in turn.store.projects(turn.caller.workspace_id) if turn.caller.sees(p)]
     if not projects:
-        return [turn.reply("slack_dm_no_project")]
+        return [turn.reply("dm_no_project")]
     return [
         turn.reply(
-            "slack_dm_picker", projects=projects[:MAX_CHOICES],
+            "dm_picker", projects=projects[:MAX_CHOICES],
             more=max(len(projects) - MAX_CHOICES, 0),
         )
     ]
@@ -25,7 +25,7 @@ def choose(turn: Turn, project_id: int) -> list[Reply]:
     caller = turn.caller
     project = turn.store.project(caller.workspace_id, project_id)
     if project is None or not caller.sees(project):
-        return [turn.error("slack_stale_button")]
+        return [turn.error("stale_button")]
     requests.choose_direct_project(turn.store.connection, caller.workspace_id, caller.user_id,
                                    project.id)
-    return [Reply("slack_dm_chosen", {"project": project}, language=project.language)]
+    return [Reply("dm_chosen", {"project": project}, language=project.language)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services import changes
 from services.answers import MAX_NAME_LENGTH
 from services.resolve import Ambiguous, Resolved, resolve_entity
 from services.text import has_control_chars, is_blank, normalize, words
@@ -156,12 +157,6 @@ def create(
     kind: EntityKind | None = None,
     uai: str | None = None,
 ) -> EntityInfo:
-    entity = turn.store.add_entity(
-        project, name, normalize(name), (kind or infer_kind(name)).value, uai, turn.actor
+    return changes.add_entity(
+        turn, project, name, normalize(name), (kind or infer_kind(name)).value, uai
     )
-    turn.store.add_history(
-        project,
-        turn.actor,
-        [{"action": "entity.add", "subject": name, "field": "kind", "new_value": entity.kind}],
-    )
-    return entity

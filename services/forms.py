@@ -18,8 +18,8 @@ from storage import limits
 from storage.state import CompetenceInfo, EntityInfo, ProjectInfo
 from storage.vocab import Keep, Sourcing
 
-FORM = "slack_assign_form"
-FIELD_ERROR = "slack_form_error"
+FORM = "assign_form"
+FIELD_ERROR = "form_error"
 MAX_PROVIDER = limits.PROVIDER
 MAX_SERVICE_LEVEL = limits.SERVICE_LEVEL
 MAX_NOTES = limits.NOTES

@@ -50,7 +50,7 @@ def home(turn: Turn) -> list[Reply]:
             more = True
             break
         pages.append(_project_home(turn, project))
-    return [turn.reply("slack_home", user=caller.user_id, projects=pages, more=more)]
+    return [turn.reply("home", user=caller.user_id, projects=pages, more=more)]
 
 
 def _project_home(turn: Turn, project: ProjectInfo) -> ProjectHome:

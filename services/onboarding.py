@@ -13,5 +13,5 @@ def greet(turn: Turn) -> list[Reply]:
     if project is not None:
         return conversation.start(turn, project, "")
     if not turn.caller.user_id:
-        return [turn.reply("slack_joined")]
+        return [turn.reply("joined")]
     return conversation.ask_project_name(turn)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
+from services import changes
 from services.entities import name_problem
 from services.text import words
 from services.turn import Reply, Turn
@@ -42,55 +41,15 @@ def create(turn: Turn, name: str, usage: str) -> Reply:
     problem = name_problem(turn, name, usage)
     if problem is not None:
         return problem
-    caller = turn.caller
     if turn.project is not None:
         return turn.error("project_exists", project=turn.project)
-    project = turn.store.create_project(
-        caller.workspace_id,
-        name.strip(),
-        caller.channel_id,
-        turn.actor,
-        caller.language,
-        caller.timezone,
-    )
-    turn.project = project
-    turn.store.add_history(
-        project,
-        turn.actor,
-        [
-            {
-                "action": "project.create",
-                "subject": project.name,
-                "field": "name",
-                "new_value": project.name,
-            }
-        ],
-    )
+    project = changes.create_project(turn, name.strip())
     return turn.announce("project_created", project=project)
 
 
 def update(turn: Turn, project: ProjectInfo, field: str, value: str | None) -> ProjectInfo:
     """Change one field of the project, with its history row; return the new project."""
-    old = getattr(project, field)
-    if old == value:
-        return project
-    turn.store.update_project(project.id, **{field: value})
-    turn.store.add_history(
-        project,
-        turn.actor,
-        [
-            {
-                "action": "project." + field,
-                "subject": project.name,
-                "field": field,
-                "old_value": old,
-                "new_value": value,
-            }
-        ],
-    )
-    updated = replace(project, **{field: value})  # type: ignore[arg-type]
-    turn.project = updated
-    return updated
+    return changes.set_project_field(turn, project, field, value)
 
 
 def rename(turn: Turn, project: ProjectInfo, name: str, usage: str) -> Reply:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.state import ProjectInfo
-from storage.store import Store
+from storage.store import Store, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,9 @@ class Turn:
     store: Store
     caller: Caller
     project: ProjectInfo | None
+    started: datetime = field(default_factory=utcnow)
+    """When the request started: the time of every history row it writes, so that its
+    changes read as one (``/ent annuler`` takes them back together)."""
 
     @property
     def language(self) -> str:

@@ -370,6 +370,64 @@ class Store:
             )
         )
 
+    def save_assignments(
+        self,
+        project: ProjectInfo,
+        changed: Sequence[tuple[AssignmentInfo, AssignmentInfo]],
+        actor: str,
+    ) -> None:
+        """Write several assignments (old, new) at once: one upsert for all of them, and
+        the contacts index rewritten in two statements for those whose contacts changed."""
+        if not changed:
+            return
+        now = utcnow()
+        rows = [
+            {
+                "workspace_id": project.workspace_id,
+                "project_id": project.id,
+                "competence_id": new.competence_id,
+                "entity_id": new.entity_id,
+                "sourcing": new.sourcing,
+                "contacts": list(new.contacts),
+                "provider": new.provider,
+                "service_level": new.service_level,
+                "keep": new.keep,
+                "notes": new.notes,
+                "updated_by": actor,
+                "updated_at": now,
+            }
+            for _old, new in changed
+        ]
+        statement = _upsert_insert(self.connection)(ASSIGNMENT)
+        keys = {"workspace_id", "project_id", "competence_id"}
+        statement = statement.on_conflict_do_update(
+            index_elements=[ASSIGNMENT.c[name] for name in _UNIQUE_KEYS["assignment"]],
+            set_={name: statement.excluded[name] for name in rows[0] if name not in keys},
+        )
+        self.connection.execute(statement, rows)
+        moved = [new for old, new in changed if old.contacts != new.contacts]
+        if not moved:
+            return
+        self.connection.execute(
+            delete(ASSIGNMENT_CONTACT).where(
+                ASSIGNMENT_CONTACT.c.project_id == project.id,
+                ASSIGNMENT_CONTACT.c.competence_id.in_([new.competence_id for new in moved]),
+            )
+        )
+        people = [
+            {"workspace_id": project.workspace_id, "project_id": project.id,
+             "competence_id": new.competence_id, "user_id": user}
+            for new in moved
+            for user in dict.fromkeys(new.contacts)
+        ]
+        if people:
+            self.connection.execute(insert(ASSIGNMENT_CONTACT), people)
+
+    def assignments(self, project_id: int) -> dict[int, AssignmentInfo]:
+        """The project's assignments by competence id, in one statement."""
+        rows = self.connection.execute(_ASSIGNMENTS, {"pid": project_id})
+        return {row[0]: _assignment(row) for row in rows}
+
     def assignment(self, project_id: int, competence_id: int) -> AssignmentInfo | None:
         row = self.connection.execute(
             _ASSIGNMENT, {"pid": project_id, "cid": competence_id}
@@ -431,11 +489,18 @@ class Store:
 
     # -- history -------------------------------------------------------------------
 
-    def add_history(self, project: ProjectInfo, actor: str, rows: Sequence[dict[str, Any]]) -> None:
-        """Append ``rows`` (action, subject, field, old_value, new_value, competence_id)."""
+    def add_history(
+        self,
+        project: ProjectInfo,
+        actor: str,
+        rows: Sequence[dict[str, Any]],
+        at: datetime | None = None,
+    ) -> None:
+        """Append ``rows`` (action, subject, field, old_value, new_value, competence_id);
+        ``at`` (default now) is shared by the rows of one request."""
         if not rows:
             return
-        now = utcnow()
+        now = at or utcnow()
         self.connection.execute(
             insert(HISTORY_ENTRY),
             [
@@ -470,6 +535,36 @@ class Store:
         if competence_id is not None:
             query = query.where(HISTORY_ENTRY.c.competence_id == competence_id)
         query = query.order_by(HISTORY_ENTRY.c.id.desc()).limit(limit)
+        return [HistoryRow(*row) for row in self.connection.execute(query)]
+
+    def last_change(self, project_id: int, actor: str) -> list[HistoryRow]:
+        """The history rows of ``actor``'s latest change to the project (one request's rows
+        share their time), newest first."""
+        latest = (
+            select(HISTORY_ENTRY.c.at)
+            .where(HISTORY_ENTRY.c.project_id == project_id, HISTORY_ENTRY.c.actor == actor)
+            .order_by(HISTORY_ENTRY.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = (
+            select(
+                HISTORY_ENTRY.c.at,
+                HISTORY_ENTRY.c.actor,
+                HISTORY_ENTRY.c.action,
+                HISTORY_ENTRY.c.subject,
+                HISTORY_ENTRY.c.field,
+                HISTORY_ENTRY.c.old_value,
+                HISTORY_ENTRY.c.new_value,
+                HISTORY_ENTRY.c.competence_id,
+            )
+            .where(
+                HISTORY_ENTRY.c.project_id == project_id,
+                HISTORY_ENTRY.c.actor == actor,
+                HISTORY_ENTRY.c.at == latest,
+            )
+            .order_by(HISTORY_ENTRY.c.id.desc())
+        )
         return [HistoryRow(*row) for row in self.connection.execute(query)]
 
     # -- conversation and pending confirmations --------------------------------------

@@ -241,7 +241,12 @@ def test_status_and_gaps_issue_at_most_six_statements_whatever_the_size(
 def test_details_close_the_gaps_of_an_external_competence(project: Application) -> None:
     say(project, "/ent-assign 4 Opérateur Réseau 35 externe", "oui")
     gaps = say(project, "/ent lacunes")
-    assert "*4.* Fourniture d'accès au réseau : externalisée sans prestataire" in gaps
+    # An external entity is its own provider until another is named.
+    assert "*4.* Fourniture d'accès au réseau : externalisée sans prestataire" not in gaps
+    assert "*4.* Fourniture d'accès au réseau : externalisée sans niveau de service" in gaps
+    assert state(project).assignments[
+        next(c.id for c in state(project).competences if c.number == 4)
+    ].provider == "Opérateur Réseau 35"
     out = say(
         project,
         "/ent prestataire réseau Orange Business",

@@ -318,7 +318,7 @@ def test_the_scan_finds_the_error_calls_of_every_kind() -> None:
     assert len(PATHS) >= 60, len(PATHS)
     assert {"services/commands.py", "services/forms.py", "services/entities.py",
             "services/assistant.py", "bot/slack/common.py"} <= wheres
-    assert {"error", "slack_form_error", "no_project", "internal_error",
+    assert {"error", "form_error", "no_project", "internal_error",
             "slack_not_member", "slack_membership_unknown"} <= templates
     assert any(
         p.template == "error" and "suggestion" not in p.keys
@@ -327,7 +327,7 @@ def test_the_scan_finds_the_error_calls_of_every_kind() -> None:
     assert any(p.codes and "missing_value" in p.codes for p in PATHS), (
         "a code given by a caller of name_problem() is followed"
     )
-    form = [p for p in PATHS if p.template == "slack_form_error" and p.codes == {"bad_contacts"}]
+    form = [p for p in PATHS if p.template == "form_error" and p.codes == {"bad_contacts"}]
     assert form and all(p.keys == {"field", "code", "limit"} for p in form)
 
 

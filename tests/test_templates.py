@@ -149,7 +149,19 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "console_intro": [{}],
     "contact_added": [{"actor": "bob", "competence": C[3], "user": "U0ALICE"}],
-    "contact_unchanged": [{"competence": C[3]}],
+    "contact_unchanged": [
+        {"competence": C[3], "people": ["U0ALICE"], "you": True},
+        {"competence": C[3], "people": ["U0BOB"], "you": False},
+        {"competence": C[3], "people": ["U0BOB", "@carl"], "you": False},
+    ],
+    "assigned_many": [
+        {"actor": "bob", "competences": C[5:8], "unchanged": [C[16]], "entity": DSI,
+         "a": FULL, "previous": {6: "DANE Rennes"}},
+        {"actor": "bob", "competences": C[5:8], "unchanged": [], "entity": DSI,
+         "a": BLANK, "previous": {}},
+    ],
+    "assign_unchanged_many": [{"competences": C[5:8], "entity": DSI, "a": FULL}],
+    "unassign_unchanged_many": [{"competences": C[5:8]}],
     "conversation_done": [{"overall": OVERALL, "gap_count": n} for n in (0, 1, 5)],
     "coverage": [
         {"overall": Coverage(None, 19, 19), "families": FAMILY, "missing": []},
@@ -206,7 +218,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
          "factors": {}},
     ],
     "unassign_unchanged": [{"competence": C[6]}],
-    "unassigned": [{"actor": "bob", "competence": C[6], "previous": p} for p in (DSI, None)],
+    "unassigned": [
+        {"actor": "bob", "rows": [{"competence": C[6], "previous": p, "a": a}]}
+        for p, a in ((DSI, FULL), (None, BLANK))
+    ],
     "welcome": [{}],
 }
 SAMPLES.update(SLACK_SAMPLES)

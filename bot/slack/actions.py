@@ -129,7 +129,7 @@ def _change(deps: Deps, clicked: Click, caller: Caller, code: str, where: Place)
 
 def _choose(deps: Deps, clicked: Click) -> list[Reply]:
     if not clicked.value.isdigit():
-        return [Reply("slack_stale_button", error=True, language=deps.settings.bot_language)]
+        return [Reply("stale_button", error=True, language=deps.settings.bot_language)]
     caller = deps.caller(clicked.workspace, clicked.user, clicked.channel)
     key = f"trigger:{clicked.trigger_id}" if clicked.trigger_id else None
     return deps.assistant.run(caller, lambda turn: direct.choose(turn, int(clicked.value)), key)

@@ -36,7 +36,7 @@ def place(
     if project_id is not None:
         project = deps.chat.project(workspace, project_id)
         if project is None or not deps.members.may_see(project.channel_id, user):
-            return [Reply("slack_stale_button", error=True, language=deps.settings.bot_language)]
+            return [Reply("stale_button", error=True, language=deps.settings.bot_language)]
         return Place(project.id, project.channel_id)
     if channel is None or not is_direct(channel):
         return Place(None, channel)

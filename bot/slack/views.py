@@ -35,7 +35,7 @@ def submit(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> 
     project_id = meta.get("p")
     project_channel = meta.get("c")
     if not isinstance(project_id, int):
-        _errors(deps, ack, [Reply("slack_stale_button", error=True,
+        _errors(deps, ack, [Reply("stale_button", error=True,
                                   language=deps.settings.bot_language)], view)
         return
     refused = refusal(deps, project_channel, user, link=False)

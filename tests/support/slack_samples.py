@@ -1,4 +1,4 @@
-"""Sample data for the Slack adapter's templates (``slack_*``), for the template tests."""
+"""Sample data for the templates of Slack-only replies (home page, form, direct messages…)."""
 
 from __future__ import annotations
 
@@ -28,29 +28,29 @@ FORM = {"project": PROJECT, "competences": tuple(C), "entities": (DSI,), "compet
         "a": None}
 
 SLACK_SAMPLES: dict[str, list[dict[str, Any]]] = {
-    "slack_assign_form": [FORM, {**FORM, "competence": C[6], "a": HELD}],
-    "slack_dm_chosen": [{"project": PROJECT}],
-    "slack_dm_no_project": [{}],
-    "slack_dm_picker": [{"projects": [PROJECT, BARE], "more": 0},
+    "assign_form": [FORM, {**FORM, "competence": C[6], "a": HELD}],
+    "dm_chosen": [{"project": PROJECT}],
+    "dm_no_project": [{}],
+    "dm_picker": [{"projects": [PROJECT, BARE], "more": 0},
                         {"projects": [PROJECT], "more": 3}],
-    "slack_form_error": [{"field": "x", "code": code, "limit": 500} for code in (
+    "form_error": [{"field": "x", "code": code, "limit": 500} for code in (
         "missing_competence", "unknown_competence", "missing_entity", "unknown_entity",
         "both_entities", "empty_name", "too_long", "control_chars", "bad_contacts", "bad_choice",
     )],
     "slack_form_unavailable": [{}],
-    "slack_home": [
+    "home": [
         {"user": "U0ALICE01", "projects": [], "more": False},
         {"user": "U0ALICE01", "projects": [PAGE], "more": True},
         {"user": "U0ALICE01", "projects": [ProjectHome(BARE, Coverage(None, 19, 19))],
          "more": False},
     ],
-    "slack_joined": [{}],
-    "slack_keep_set": [{"actor": "U0ALICE01", "competence": C[14]}],
-    "slack_keep_unchanged": [{"competence": C[14]}],
+    "joined": [{}],
+    "keep_set": [{"actor": "U0ALICE01", "competence": C[14]}],
+    "keep_unchanged": [{"competence": C[14]}],
     "slack_listening": [{"socket": True, "port": 0}, {"socket": False, "port": 3000}],
     "slack_membership_unknown": [{"channel": "C0CHAN0001"}, {"channel": None}],
     "slack_missing_setting": [{"setting": "SLACK_BOT_TOKEN"}],
     "slack_not_member": [{"channel": "C0CHAN0001"}, {"channel": None}],
-    "slack_stale_button": [{}],
+    "stale_button": [{}],
     "slack_startup_failed": [{"detail": "invalid_auth"}],
 }
