@@ -50,13 +50,18 @@ TIMEOUT = 10
 LOOKUP_PAGES = 5
 
 
-def render_payload(messages: Messages) -> Callable[[Reply], dict[str, Any]]:
-    """What the outbox stores for a reply: Slack's text and blocks, and the plain text."""
+def render_payload(
+    messages: Messages, plain: bool = False
+) -> Callable[[Reply], dict[str, Any]]:
+    """What the outbox stores for a reply: Slack's text and blocks (and, for dry runs and
+    the console, the plain text)."""
 
     def render(reply: Reply) -> dict[str, Any]:
         rendered = messages.slack(reply.template, reply.data, reply.language)
-        plain = messages.plain(reply.template, reply.data, reply.language)
-        return {"text": rendered.text, "blocks": rendered.blocks, "plain": plain}
+        payload: dict[str, Any] = {"text": rendered.text, "blocks": rendered.blocks}
+        if plain:
+            payload["plain"] = messages.plain(reply.template, reply.data, reply.language)
+        return payload
 
     return render
 
@@ -231,8 +236,8 @@ def run_pass(
 def dry_run(application: Application, at: datetime | None, out: TextIO) -> Planned:
     """Print what a pass would send, changing nothing."""
     when = at or utcnow()
-    planned = plan_digests(application.database, when, render_payload(application.messages),
-                           dry_run=True)
+    planned = plan_digests(application.database, when,
+                           render_payload(application.messages, plain=True), dry_run=True)
     with application.database.transaction() as store:
         waiting = outbox.peek(store.connection, when, 1_000)
     for message in planned.messages:
@@ -240,7 +245,7 @@ def dry_run(application: Application, at: datetime | None, out: TextIO) -> Plann
         out.write(str(message.payload.get("plain", "")) + "\n")
     for row in waiting:
         out.write(f"--- {row.key} → {row.channel} (queued)\n")
-        out.write(str(row.payload.get("plain", "")) + "\n")
+        out.write(str(row.payload.get("plain") or row.payload.get("text", "")) + "\n")
     return planned
 
 

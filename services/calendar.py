@@ -61,6 +61,7 @@ class Place:
     ignore_school_holidays: bool = False
 
 
+@lru_cache(maxsize=4096)
 def zone_of(*texts: str | None) -> str | None:
     """The school zone of the académie a text names (``DANE de Rennes`` → ``B``)."""
     for text in texts:
@@ -75,6 +76,7 @@ def zone_of(*texts: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def subdivision_of(*texts: str | None) -> str | None:
     """Alsace (``6AE``) or Moselle (``57``) when a text names them (or their départements)."""
     for text in texts:

@@ -226,6 +226,13 @@ def next_slots(
     rule: str, timezone: str | None, place: Place, now: datetime, count: int = 3
 ) -> list[datetime]:
     """The next ``count`` posts (naive UTC) after ``now``, holidays taken into account."""
+    return list(_next_slots(rule, zone_info(timezone).key, place, now, count))
+
+
+@lru_cache(maxsize=4096)
+def _next_slots(
+    rule: str, timezone: str, place: Place, now: datetime, count: int
+) -> tuple[datetime, ...]:
     zone = zone_info(timezone)
     local_now = _local(now, zone)
     found: list[datetime] = []
@@ -235,7 +242,7 @@ def next_slots(
             found.append(instant)
             if len(found) == count:
                 break
-    return found
+    return tuple(found)
 
 
 def local_time(instant: datetime, timezone: str | None) -> datetime:

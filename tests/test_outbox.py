@@ -16,7 +16,8 @@ from freezegun import freeze_time
 from slack_sdk import WebClient
 
 from bot.app import Application, build
-from bot.scheduler import METADATA_EVENT, Sender, run_pass
+from bot.scheduler import METADATA_EVENT, Sender, Sent, render_payload, run_pass
+from services.digest_pass import plan_digests
 from services.turn import Caller
 from storage import outbox
 from storage import schedules as schedule_store
@@ -119,15 +120,13 @@ def test_a_restart_between_the_post_and_its_record_posts_nothing_twice(
 ) -> None:
     pid = project_in(bot)
     slack = client(fake)
-    from bot.scheduler import render_payload
-    from services.digest_pass import plan_digests
-
     plan_digests(bot.database, at("2027-01-04 08:01"), render_payload(bot.messages))
     # The first process claims the row and posts it, then dies before recording it.
     with bot.database.transaction(write=True) as store:
         [claimed] = outbox.claim(store.connection, at("2027-01-04 08:01"), 10)
     crashed = Sender(bot.database, slack, no_sleep)
-    crashed._post(claimed, crashed_result := __import__("bot.scheduler").scheduler.Sent())
+    crashed_result = Sent()
+    crashed._post(claimed, crashed_result)
     assert crashed_result.sent == 0 and len(fake.calls("chat.postMessage")) == 1
     # After its lease, a new process finds the post by its metadata and records it.
     result = run_pass(bot, slack, at("2027-01-04 08:10"), sleep=no_sleep)
@@ -193,7 +192,7 @@ def test_two_runners_at_the_same_instant_post_each_digest_once(
         try:
             barrier.wait(5)
             run_pass(application, client(fake), at("2027-01-04 08:01"), sleep=no_sleep)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=runner, args=(a,)) for a in (bot, other)]
