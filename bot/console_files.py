@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot import personal_files
 from bot.app import Application
 from bot.export import write_export
 from services import export as export_service
@@ -64,6 +65,9 @@ def handle(app: Application, caller: Caller, command: str, text: str) -> list[Re
     """Replies for a console line that needs a local file, or None for any other line."""
     if command.strip().lower() != ENT:
         return None
+    personal = personal_files.handle(app, caller, text)
+    if personal is not None:
+        return personal
     parts = text.split(maxsplit=1)
     if parts and export_service.is_export_word(parts[0]):
         words = parts[1].split() if len(parts) == 2 else []

@@ -17,6 +17,7 @@ from services.gaps import Coverage, Gap, GapKind, Severity
 from storage.sheet import FAMILIES, SHEET
 from storage.state import AnswerInfo, AssignmentInfo, CompetenceInfo, EntityInfo, ProjectInfo
 from storage.store import HistoryRow
+from tests.support.personal_samples import PERSONAL_SAMPLES
 from tests.support.schedule_samples import SCHEDULE_SAMPLES
 from tests.support.school_samples import SCHOOL_SAMPLES
 from tests.support.slack_samples import SLACK_SAMPLES
@@ -227,6 +228,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
 SAMPLES.update(SLACK_SAMPLES)
 SAMPLES.update(SCHOOL_SAMPLES)
 SAMPLES.update(SCHEDULE_SAMPLES)
+SAMPLES.update(PERSONAL_SAMPLES)
 
 
 def names(language: str) -> set[str]:

@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 import storage.outbox as _outbox_table  # noqa: F401  (the durable outbox)
+import storage.privacy as _privacy_tables  # noqa: F401  (pseudonyms, closures, departures)
 import storage.requests as _chat_tables  # noqa: F401  (the chat adapters' tables)
 import storage.schedules as _schedule_tables  # noqa: F401  (schedules and reminders)
 import storage.schools as _school_tables  # noqa: F401  (the perimeter of schools)
