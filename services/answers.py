@@ -152,6 +152,8 @@ class OwnerAnswer:
     sourcing: Sourcing | None = None
     contacts: tuple[str, ...] = ()
     keep: Keep | None = None
+    provider: str | None = None
+    service_level: str | None = None
 
 
 def is_user_id(text: str) -> bool:
@@ -279,32 +281,71 @@ def _keyword_before(
     return None
 
 
+DETAIL_WORDS: dict[str, str] = {
+    **dict.fromkeys(("niveau", "sla", "level", "service-level"), "service_level"),
+    **dict.fromkeys(("prestataire", "provider"), "provider"),
+}
+"""Words that introduce a detail in an owner answer: ``… niveau 99,9 % prestataire OVH``."""
+
+
+def _segments(tokens: Sequence[Token]) -> list[tuple[str, list[Token]]]:
+    """The name's tokens, then each detail's: a detail word starts a segment, except
+    as the first word (``Prestataire Itop`` is a name)."""
+    segments: list[tuple[str, list[Token]]] = [("name", [])]
+    for index, token in enumerate(tokens):
+        field = None if token.quoted or index == 0 else DETAIL_WORDS.get(match_key(token.value))
+        if field is not None:
+            segments.append((field, []))
+        else:
+            segments[-1][1].append(token)
+    return segments
+
+
 def owner_from_tokens(
     text: str, tokens: Sequence[Token], contacts: Sequence[str] = ()
 ) -> OwnerAnswer | ParseFailure:
-    """An entity name followed by sourcing and keep keywords, in any order.
+    """An entity name followed by sourcing and keep keywords, in any order, and details
+    introduced by ``niveau`` or ``prestataire``.
 
-    Mentions are taken out anywhere; keywords only at the end, so that a name may
-    contain them (``Prestataire externe Itop externe`` keeps its first ``externe``).
+    Mentions are taken out anywhere; keywords only at the end of the name or of a
+    detail, so that a name may contain them (``Prestataire externe Itop externe`` keeps
+    its first ``externe``).
     """
     found, tokens = split_mentions(tokens)
     sourcing: Sourcing | None = None
     keep: Keep | None = None
-    end = len(tokens)
-    while (keyword := _keyword_before(text, tokens, end)) is not None:
-        used, word_sourcing, word_keep = keyword
-        if (sourcing and word_sourcing and sourcing != word_sourcing) or (
-            keep and word_keep and keep != word_keep
-        ):
-            fragment = _span(text, tokens[end - used : end])
-            return ParseFailure(FailureCode.CONFLICTING_OPTIONS, fragment)
-        sourcing, keep = sourcing or word_sourcing, keep or word_keep
-        end -= used
-    name = _entity_name(text, tokens[:end]) if end else ""
-    failure = _name_failure(name)
-    if failure is not None:
-        return failure
-    return OwnerAnswer(name, sourcing, tuple(dict.fromkeys([*contacts, *found])), keep)
+    values: dict[str, str] = {}
+    for field, part in _segments(tokens):
+        end = len(part)
+        while (keyword := _keyword_before(text, part, end)) is not None:
+            used, word_sourcing, word_keep = keyword
+            if (sourcing and word_sourcing and sourcing != word_sourcing) or (
+                keep and word_keep and keep != word_keep
+            ):
+                fragment = _span(text, part[end - used : end])
+                return ParseFailure(FailureCode.CONFLICTING_OPTIONS, fragment)
+            sourcing, keep = sourcing or word_sourcing, keep or word_keep
+            end -= used
+        value = _entity_name(text, part[:end]) if end else ""
+        if field == "name":
+            failure = _name_failure(value)
+            if failure is not None:
+                return failure
+        elif not value:
+            return ParseFailure(FailureCode.MISSING_VALUE, field)
+        elif field in values and values[field] != value:
+            return ParseFailure(FailureCode.CONFLICTING_OPTIONS, value)
+        elif max(len(value), len(normalize(value))) > limits.DETAILS[field]:
+            return ParseFailure(FailureCode.TOO_LONG, value)
+        values[field] = value
+    return OwnerAnswer(
+        values["name"],
+        sourcing,
+        tuple(dict.fromkeys([*contacts, *found])),
+        keep,
+        values.get("provider"),
+        values.get("service_level"),
+    )
 
 
 def answer_tokens(text: str) -> list[Token] | ParseFailure:

@@ -1,7 +1,9 @@
-"""``/ent-assign <compétence> <entité> [interne|externe|mixte] [@contacts…] [pérenne|temporaire]``.
+"""``/ent-assign <compétences> <entité> [interne|externe|mixte] [@contacts…] [pérenne|temporaire]
+[niveau <texte>] [prestataire <texte>]``.
 
-The competence is a number, a quoted label, or the longest run of leading words that
-names one competence; the entity is what follows, kept as typed.
+The competences are numbers, ranges, ``tout sauf …``, ``famille …``, a quoted label, or
+the longest run of leading words that names one competence; the entity is what follows,
+kept as typed.
 """
 
 from __future__ import annotations
@@ -9,16 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from services.answers import (
-    MAX_REF_PARTS,
-    answer_tokens,
-    competence_failure,
-    owner_from_tokens,
-    split_mentions,
-)
-from services.resolve import PrefixMatch, Resolved, resolve_competence, resolve_competence_prefix
+from services.answers import answer_tokens, owner_from_tokens, split_mentions
+from services.competence_list import split_competences
 from services.text import normalize
-from services.tokenize import FailureCode, ParseFailure, Token
+from services.tokenize import FailureCode, ParseFailure
 from storage.state import CompetenceInfo
 from storage.vocab import Keep, Sourcing
 
@@ -31,33 +27,37 @@ _CONNECTORS = frozenset({"a", "->", "→", "=>", "pour", "to"})
 class AssignRequest:
     """A parsed ``/ent-assign``; the entity is a name as typed, not yet looked up."""
 
-    competence: CompetenceInfo
+    competences: tuple[CompetenceInfo, ...]
     entity_name: str
     sourcing: Sourcing | None = None
     contacts: tuple[str, ...] = ()
     keep: Keep | None = None
+    provider: str | None = None
+    service_level: str | None = None
+
+    @property
+    def competence(self) -> CompetenceInfo:
+        return self.competences[0]
 
 
-def _competence(
-    text: str, tokens: Sequence[Token], competences: Sequence[CompetenceInfo]
-) -> tuple[CompetenceInfo, int] | ParseFailure:
-    """The competence the leading tokens name, and how many tokens name it."""
-    if tokens[0].quoted:
-        match = PrefixMatch(1, resolve_competence(tokens[0].value, competences))
-    else:
-        unquoted = next((i for i, t in enumerate(tokens) if t.quoted), len(tokens))
-        parts = [t.value for t in tokens[:unquoted]]
-        match = resolve_competence_prefix(parts, competences, max_parts=MAX_REF_PARTS)
-    if isinstance(match.result, Resolved):
-        return match.result.item, match.length
-    return competence_failure(match.result, text[tokens[0].start : tokens[match.length - 1].end])
+def _swapped(text: str, competences: Sequence[CompetenceInfo]) -> ParseFailure | None:
+    """``/ent-assign DSI 7``: the competence typed last. Say the order, not a guess."""
+    tokens = text.split()
+    if len(tokens) < 2 or not tokens[-1].strip(",").isdigit():
+        return None
+    found = split_competences(tokens[-1], competences)
+    if isinstance(found, ParseFailure):
+        return None
+    return ParseFailure(FailureCode.SWAPPED, text.strip(), tuple(found.competences))
 
 
 def parse_assign(text: str, competences: Sequence[CompetenceInfo]) -> AssignRequest | ParseFailure:
     """Parse the arguments of ``/ent-assign``; mentions may appear anywhere.
 
-    When every word belongs to the competence (``hébergement ENT``) the entity is
-    missing: quote it to use such words as a name (``hébergement "ENT"``).
+    The competences come first (``6, 8, 17``, ``1-5``, ``tout sauf 17``, a name); then
+    the entity and its details. When every word belongs to the competence
+    (``hébergement ENT``) the entity is missing: quote it to use such words as a name
+    (``hébergement "ENT"``).
     """
     tokens = answer_tokens(text)
     if isinstance(tokens, ParseFailure):
@@ -65,19 +65,32 @@ def parse_assign(text: str, competences: Sequence[CompetenceInfo]) -> AssignRequ
     contacts, rest = split_mentions(tokens)
     if not rest:
         return ParseFailure(FailureCode.EMPTY, text.strip())
-    found = _competence(text, rest, competences)
+    found = split_competences(text[rest[0].start :], competences)
     if isinstance(found, ParseFailure):
+        if found.code in (FailureCode.UNKNOWN_COMPETENCE, FailureCode.EMPTY):
+            return _swapped(text, competences) or found
         return found
-    competence, used = found
-    remaining = rest[used:]
+    remaining_text = found.rest
+    remaining = answer_tokens(remaining_text) if remaining_text.strip() else []
+    if isinstance(remaining, ParseFailure):
+        return remaining
+    contacts_after, remaining = split_mentions(remaining)
     if remaining and not remaining[0].quoted and normalize(remaining[0].value) in _CONNECTORS:
         remaining = remaining[1:]
-    owner = owner_from_tokens(text, remaining, contacts)
+    owner = owner_from_tokens(remaining_text, remaining, contacts)
     if isinstance(owner, ParseFailure):
         if owner.code is FailureCode.MISSING_ENTITY:
-            return replace(owner, candidates=(competence,))
+            return replace(owner, candidates=tuple(found.competences[:1]))
         return owner
-    return AssignRequest(competence, owner.entity_name, owner.sourcing, owner.contacts, owner.keep)
+    return AssignRequest(
+        tuple(found.competences),
+        owner.entity_name,
+        owner.sourcing,
+        tuple(dict.fromkeys([*owner.contacts, *contacts_after])),
+        owner.keep,
+        owner.provider,
+        owner.service_level,
+    )
 
 
 def quote_known_entity(text: str, names: Sequence[str]) -> str | None:

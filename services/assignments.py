@@ -267,7 +267,9 @@ def add_contact(turn: Turn, project: ProjectInfo, competence: CompetenceInfo, us
     current = turn.store.assignment(project.id, competence.id)
     contacts = current.contacts if current else ()
     if user in contacts:
-        return turn.reply("contact_unchanged", competence=competence, people=[user], you=True)
+        return turn.reply(
+            "contact_unchanged", competences=[competence], people=[user], you=True
+        )
     entities = turn.store.entities(project.id)
     change(turn, project, competence, entities, contacts=(*contacts, user))
     return turn.announce("contact_added", competence=competence, user=user)

@@ -121,6 +121,13 @@ class Assistant:
         if pending.kind == personal_data.ERASE:
             return personal_data.answer(turn, pending, text)
         decision = parse_yes_no(text)
+        if decision is None and pending.kind == entities.CREATE_ENTITIES:
+            kinds = entities.corrected_kinds(text, list(pending.payload.get("names", [])))
+            if kinds is not None:
+                payload = {**pending.payload, "kinds": {**pending.payload.get("kinds", {}),
+                                                        **kinds}}
+                return self._decide(turn, Pending(pending.project_id, pending.kind, payload),
+                                    True)
         if decision is None:
             turn.store.clear_pending(caller.workspace_id, caller.user_id)
             return None
@@ -144,11 +151,7 @@ class Assistant:
             if conversation.active(turn, project) is not None:
                 replies += conversation.resume(turn, project)
             return replies
-        names: list[str] = list(pending.payload.get("names", []))
-        existing = {e.name for e in turn.store.entities(project.id)}
-        for name in names:
-            if name not in existing:
-                entities.create(turn, project, name)
+        names = entities.create_confirmed(turn, project, pending.payload)
         replies = [turn.reply("entities_created", names=names)]
         return replies + self._replay(turn, pending.payload.get("then", {}))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 
 from services import (
@@ -25,6 +26,7 @@ from services.text import normalize
 from services.tokenize import ParseFailure, TokenizeError, split_args
 from services.turn import Reply, Turn
 from services.uai import normalize_uai
+from storage import limits
 from storage.state import CompetenceInfo, ProjectInfo
 from storage.vocab import SUCCESS_FACTORS, EntityKind
 
@@ -65,6 +67,7 @@ _SUBCOMMANDS: dict[str, str] = {
     "prestataire": "provider",
     "provider": "provider",
     "niveau": "service_level",
+    "level": "service_level",
     "service-level": "service_level",
     "sla": "service_level",
     "notes": "notes",
@@ -153,6 +156,8 @@ _DONE = {
     "no": False,
 }
 _RENAME_SEPARATORS = {"->", "=>", "en", "to", "→"}
+_FACTOR_RANGE = re.compile(r"([0-9])(?:-|–|\.\.)([0-9])")
+_ALL_FACTORS = {"tous", "tout", "toutes", "all"}
 
 
 def _split_word(text: str) -> tuple[str, str]:
@@ -197,8 +202,6 @@ def changes_project(command: str, text: str) -> bool:
     sub, rest = _subcommand(text)
     if sub in _READ_ONLY:
         return False
-    if sub == "my_data":
-        return personal_data.changes(rest)
     if sub == "my_data":
         return personal_data.changes(rest)
     action, _args = _split_word(rest)
@@ -269,7 +272,6 @@ def run(turn: Turn, command: str, text: str) -> list[Reply]:
         "export": export.console_only,
         "local": lambda t, p, r: [school_people.local_command(t, p, r)],
         "forget": personal_data.forget,
-        "forget": personal_data.forget,
         "schedule": schedule_commands.command,
         "digest": lambda t, p, _r: schedule_commands.digest_now(t, p),
     }
@@ -321,6 +323,10 @@ def assign_text(turn: Turn, text: str) -> Reply:
             usage="assign",
         )
     known = turn.store.entities(project.id)
+    if request.provider is not None or request.service_level is not None:
+        problem = _details_problem(turn, request)
+        if problem is not None:
+            return problem
     if not any(normalize(e.name) == normalize(request.entity_name) for e in known):
         rewritten = quote_known_entity(text, [e.name for e in known])
         retry = parse_assign(rewritten, competences) if rewritten else None
@@ -333,16 +339,25 @@ def assign_text(turn: Turn, text: str) -> Reply:
     )
     if isinstance(found, Reply):
         return found
-    return assignments.assign(
-        turn,
-        project,
-        request.competence,
+    owner = assignments.Owner(
         found[0],
-        known,
-        sourcing=request.sourcing.value if request.sourcing else None,
-        contacts=list(request.contacts),
-        keep=request.keep.value if request.keep else None,
+        request.sourcing.value if request.sourcing else None,
+        request.contacts,
+        request.keep.value if request.keep else None,
+        request.provider,
+        request.service_level,
     )
+    return assignments.assign_many(turn, project, request.competences, owner, known)
+
+
+def _details_problem(turn: Turn, request: AssignRequest) -> Reply | None:
+    for field in ("provider", "service_level"):
+        value = getattr(request, field)
+        if value is not None:
+            problem = entities.name_problem(turn, value, field, limits.DETAILS[field])
+            if problem is not None:
+                return problem
+    return None
 
 
 def competence_command(turn: Turn, project: ProjectInfo, rest: str) -> Reply:
@@ -356,10 +371,15 @@ def competence_command(turn: Turn, project: ProjectInfo, rest: str) -> Reply:
 
 
 def unassign_command(turn: Turn, project: ProjectInfo, rest: str) -> list[Reply]:
-    competence = competence_or_error(turn, project, rest, "unassign")
-    if isinstance(competence, Reply):
-        return [competence]
-    return [assignments.unassign_many(turn, project, [competence])]
+    if not rest.strip():
+        return [turn.error("error", code="missing_competence", fragment="", usage="unassign")]
+    found = details.split_competences(turn, project, rest, "unassign")
+    if isinstance(found, Reply):
+        return [found]
+    competences, extra = found
+    if extra:
+        return [turn.error("error", code="unknown_competence", fragment=extra, usage="unassign")]
+    return [assignments.unassign_many(turn, project, competences)]
 
 
 def history_command(turn: Turn, project: ProjectInfo, rest: str) -> Reply:
@@ -396,8 +416,22 @@ def entity_command(turn: Turn, project: ProjectInfo, rest: str) -> Reply:
     return rename_entity(turn, project, tokens)
 
 
-def add_entity(turn: Turn, project: ProjectInfo, tokens: list[str]) -> Reply:
-    usage = "entity_add"
+def _entity_groups(tokens: list[str]) -> list[list[str]]:
+    """``DSI collectivité, DANE académie``: one group of words per entity."""
+    groups: list[list[str]] = [[]]
+    for token in tokens:
+        stripped = token.rstrip(",;")
+        if stripped:
+            groups[-1].append(stripped)
+        if stripped != token:
+            groups.append([])
+    return [group for group in groups if group]
+
+
+def _new_entity(
+    turn: Turn, tokens: list[str], usage: str
+) -> tuple[str, EntityKind | None, str | None] | Reply:
+    """One entity to add: its name, and the kind and UAI typed after it."""
     kind: EntityKind | None = None
     uai: str | None = None
     words: list[str] = []
@@ -413,15 +447,41 @@ def add_entity(turn: Turn, project: ProjectInfo, tokens: list[str]) -> Reply:
             kind = entities.KIND_KEYWORDS[key]
         else:
             words.append(token)
-    name = " ".join(words)
+    name = " ".join(words).strip()
     problem = entities.name_problem(turn, name, usage)
     if problem is not None:
         return problem
-    existing = turn.store.entities(project.id)
-    key = normalize(name)
-    if any(normalize(entity.name) == key for entity in existing):
-        return turn.error("error", code="entity_exists", fragment=name, usage=usage)
-    entity = entities.create(turn, project, name.strip(), kind, uai)
+    return name, kind, uai
+
+
+def add_entity(turn: Turn, project: ProjectInfo, tokens: list[str]) -> Reply:
+    """``/ent entite ajouter <nom> [type] [UAI]``, or several separated by commas: one is
+    created at once, several after one confirmation."""
+    usage = "entity_add"
+    wanted: list[tuple[str, EntityKind | None, str | None]] = []
+    for group in _entity_groups(tokens) or [[]]:
+        found = _new_entity(turn, group, usage)
+        if isinstance(found, Reply):
+            return found
+        wanted.append(found)
+    existing = {normalize(entity.name) for entity in turn.store.entities(project.id)}
+    seen: set[str] = set()
+    for name, _kind, _uai in wanted:
+        key = normalize(name)
+        if key in existing or key in seen:
+            return turn.error("error", code="entity_exists", fragment=name, usage=usage)
+        seen.add(key)
+    if len(wanted) > 1:
+        return entities.confirm(
+            turn,
+            project,
+            [name for name, _kind, _uai in wanted],
+            {name: kind.value for name, kind, _uai in wanted if kind is not None},
+            {name: uai for name, _kind, uai in wanted if uai is not None},
+            {},
+        )
+    name, kind, uai = wanted[0]
+    entity = entities.create(turn, project, name, kind, uai)
     return turn.announce("entity_added", entity=entity)
 
 
@@ -464,8 +524,14 @@ def factors_command(turn: Turn, project: ProjectInfo, rest: str) -> Reply:
     done: bool | None = None
     for word in words:
         key = normalize(word)
+        span = _FACTOR_RANGE.fullmatch(word)
         if key in _DONE:
             done = _DONE[key]
+        elif key in _ALL_FACTORS:
+            numbers.extend(SUCCESS_FACTORS)
+        elif span and all(int(n) in SUCCESS_FACTORS for n in span.groups()):
+            low, high = sorted(int(n) for n in span.groups())
+            numbers.extend(range(low, high + 1))
         elif word.isascii() and word.isdigit() and int(word) in SUCCESS_FACTORS:
             numbers.append(int(word))
         else:

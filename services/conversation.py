@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from services import assignments, changes, entities, gaps, projects
+from services import assignments, changes, competence_list, entities, gaps, projects
 from services.answers import (
     Control,
     parse_competence_list,
@@ -368,7 +368,9 @@ def _q1(talk: Talk, state: ConversationState, text: str) -> Outcome:
 
 def _q2(talk: Talk, state: ConversationState, text: str) -> Outcome:
     competences = talk.snapshot.competences
-    chosen = parse_competence_list(text, competences)
+    chosen = competence_list.parse_list(text, competences)
+    if isinstance(chosen, ParseFailure):
+        chosen = parse_competence_list(text, competences)
     if isinstance(chosen, ParseFailure):
         return _failure(talk.turn, chosen, "answer_q2")
     chosen_ids = {c.id for c in chosen}

@@ -3,12 +3,11 @@ notes and whether to keep it; and the project's own competences."""
 
 from __future__ import annotations
 
-from services import assignments, changes
-from services.answers import MAX_REF_PARTS, extract_mentions, parse_keep
+from services import assignments, changes, competence_list
+from services.answers import extract_mentions, parse_keep
 from services.entities import name_problem
-from services.resolve import Ambiguous, Resolved, resolve_competence_prefix
 from services.text import match_key, normalize
-from services.tokenize import TokenizeError, split_args
+from services.tokenize import FailureCode, ParseFailure, TokenizeError, split_args
 from services.turn import Reply, Turn
 from storage import limits
 from storage.sheet import FAMILIES
@@ -28,66 +27,64 @@ _FAMILY_WORDS = {
 }
 
 
-def split_competence(
-    turn: Turn, project: ProjectInfo, text: str, usage: str
-) -> tuple[CompetenceInfo, str] | Reply:
-    """Split ``<compétence> <reste>``: the longest leading words that name one competence."""
-    try:
-        tokens = split_args(text)
-    except TokenizeError as exc:
-        return turn.error("error", code="unbalanced_quote", fragment=exc.fragment, usage=usage)
-    if not tokens:
-        return turn.error("error", code="missing_competence", fragment="", usage=usage)
-    competences = turn.store.competences(project.id)
-    if tokens[0].quoted:
-        match = resolve_competence_prefix([tokens[0].value], competences, max_parts=1)
-    else:
-        parts = [token.value for token in tokens]
-        match = resolve_competence_prefix(parts, competences, max_parts=MAX_REF_PARTS)
-    ref = " ".join(token.value for token in tokens[: match.length])
-    if isinstance(match.result, Resolved):
-        rest = text[tokens[match.length].start :] if match.length < len(tokens) else ""
-        return match.result.item, rest.strip()
-    if isinstance(match.result, Ambiguous):
-        return turn.error(
-            "error",
-            code="ambiguous_competence",
-            fragment=ref,
-            candidates=match.result.candidates,
-            usage=usage,
-        )
+def failure_reply(turn: Turn, failure: ParseFailure, usage: str) -> Reply:
+    """The error for a competence list (or an answer) that could not be read."""
+    code = failure.code.value
+    if failure.code is FailureCode.EMPTY:
+        code = "missing_competence"
+    elif failure.code is FailureCode.COMPETENCE_OUT_OF_RANGE:
+        code = "out_of_range"
     return turn.error(
-        "error",
-        code="out_of_range" if match.result.out_of_range else "unknown_competence",
-        fragment=ref,
-        candidates=match.result.suggestions,
-        usage=usage,
+        "error", code=code, fragment=failure.fragment, candidates=failure.candidates, usage=usage
     )
 
 
+def split_competences(
+    turn: Turn, project: ProjectInfo, text: str, usage: str
+) -> tuple[list[CompetenceInfo], str] | Reply:
+    """Split ``<compétences> <reste>``: ``6, 8``, ``1-5``, ``tout sauf 17``, a name…
+
+    A mention where the competence is expected means the order was swapped: the reply
+    says the order rather than guessing a competence from the person's name.
+    """
+    first = text.split(maxsplit=1)[0] if text.strip() else ""
+    mentions, _rest = extract_mentions(first)
+    if mentions or normalize(first) in _ME:
+        return turn.error("error", code="competence_first", fragment=text.strip(), usage=usage)
+    found = competence_list.split_competences(text, turn.store.competences(project.id))
+    if isinstance(found, ParseFailure):
+        return failure_reply(turn, found, usage)
+    return found.competences, found.rest
+
+
 def set_text(turn: Turn, project: ProjectInfo, field: str, text: str, usage: str) -> Reply:
-    """``/ent prestataire|niveau|notes <compétence> <texte>``."""
-    found = split_competence(turn, project, text, usage)
+    """``/ent prestataire|niveau|notes <compétences> <texte>``."""
+    found = split_competences(turn, project, text, usage)
     if isinstance(found, Reply):
         return found
-    competence, value = found
+    competences, value = found
     problem = name_problem(turn, value, usage, limits.DETAILS[field], "missing_value")
     if problem is not None:
         return problem
     entities = turn.store.entities(project.id)
-    _old, _new, changed = assignments.change(turn, project, competence, entities, **{field: value})
-    if not changed:
-        return turn.reply("detail_unchanged", competence=competence, field=field, value=value)
-    return turn.announce("detail_set", competence=competence, field=field, value=value)
+    current = turn.store.assignments(project.id)
+    done = assignments.update_many(
+        turn, project, current, [(c, {field: value}) for c in competences], entities
+    )
+    if not done:
+        return turn.reply("detail_unchanged", competences=competences, field=field, value=value)
+    return turn.announce(
+        "detail_set", competences=[e.competence for e in done], field=field, value=value
+    )
 
 
 def add_contacts(turn: Turn, project: ProjectInfo, text: str) -> Reply:
-    """``/ent contact <compétence> @alice [@bob…|moi]``."""
+    """``/ent contact <compétences> @alice [@bob…|moi]``."""
     usage = "contact"
-    found = split_competence(turn, project, text, usage)
+    found = split_competences(turn, project, text, usage)
     if isinstance(found, Reply):
         return found
-    competence, rest = found
+    competences, rest = found
     people, leftover = extract_mentions(rest)
     words = leftover.split()
     if any(normalize(word) in _ME for word in words):
@@ -95,33 +92,43 @@ def add_contacts(turn: Turn, project: ProjectInfo, text: str) -> Reply:
         words = [word for word in words if normalize(word) not in _ME]
     if words or not people:
         return turn.error("error", code="bad_contacts", fragment=" ".join(words), usage=usage)
-    current = turn.store.assignment(project.id, competence.id)
-    contacts = tuple(dict.fromkeys((*(current.contacts if current else ()), *people)))
-    problem = assignments.contacts_problem(turn, contacts, usage)
-    if problem is not None:
-        return problem
+    current = turn.store.assignments(project.id)
+    wanted = []
+    for competence in competences:
+        had = current[competence.id].contacts if competence.id in current else ()
+        contacts = tuple(dict.fromkeys((*had, *people)))
+        problem = assignments.contacts_problem(turn, contacts, usage)
+        if problem is not None:
+            return problem
+        wanted.append((competence, {"contacts": contacts}))
     entities = turn.store.entities(project.id)
-    _old, _new, changed = assignments.change(turn, project, competence, entities, contacts=contacts)
-    if not changed:
+    done = assignments.update_many(turn, project, current, wanted, entities)
+    if not done:
         return turn.reply(
-            "contact_unchanged", competence=competence, people=people, you=people == [turn.actor]
+            "contact_unchanged", competences=competences, people=people,
+            you=people == [turn.actor],
         )
-    return turn.announce("contacts_added", competence=competence, people=people)
+    return turn.announce(
+        "contacts_added", competences=[e.competence for e in done], people=people
+    )
 
 
 def set_keep(turn: Turn, project: ProjectInfo, text: str) -> Reply:
-    """``/ent perenne <compétence> [oui|non|a-decider]``."""
+    """``/ent perenne <compétences> [oui|non|a-decider]``."""
     usage = "keep"
-    found = split_competence(turn, project, text, usage)
+    found = split_competences(turn, project, text, usage)
     if isinstance(found, Reply):
         return found
-    competence, rest = found
+    competences, rest = found
     keep = parse_keep(rest) if rest else Keep.OUI
     if keep is None:
         return turn.error("error", code="bad_keep", fragment=rest, usage=usage)
-    if not assignments.set_keep(turn, project, [competence], keep):
-        return turn.reply("detail_unchanged", competence=competence, field="keep", value=keep.value)
-    return turn.announce("detail_set", competence=competence, field="keep", value=keep.value)
+    changed = assignments.set_keep(turn, project, competences, keep)
+    if not changed:
+        return turn.reply(
+            "detail_unchanged", competences=competences, field="keep", value=keep.value
+        )
+    return turn.announce("detail_set", competences=changed, field="keep", value=keep.value)
 
 
 def add_competence(turn: Turn, project: ProjectInfo, text: str) -> Reply:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services import changes
-from services.answers import MAX_NAME_LENGTH
+from services.answers import MAX_NAME_LENGTH, parse_yes_no
 from services.resolve import Ambiguous, Resolved, resolve_entity
 from services.text import has_control_chars, is_blank, normalize, words
 from services.turn import Reply, Turn
@@ -52,6 +52,9 @@ KIND_KEYWORDS: dict[str, EntityKind] = {
     "ecole": EntityKind.ECOLE,
     "etablissement": EntityKind.ECOLE,
     "ecole-etablissement": EntityKind.ECOLE,
+    "collectivites": EntityKind.COLLECTIVITE,
+    "college": EntityKind.ECOLE,
+    "lycee": EntityKind.ECOLE,
     "editeur": EntityKind.EDITEUR,
     "prestataire": EntityKind.PRESTATAIRE,
     "autre": EntityKind.AUTRE,
@@ -135,19 +138,68 @@ def find_or_confirm(
             suggestions[name] = [e.name for e in result.suggestions]
     if not unknown:
         return found
+    return confirm(turn, project, unknown, {}, {}, then, suggestions)
+
+
+def confirm(
+    turn: Turn,
+    project: ProjectInfo,
+    names: list[str],
+    kinds: dict[str, str],
+    uais: dict[str, str],
+    then: dict[str, Any],
+    suggestions: dict[str, list[str]] | None = None,
+) -> Reply:
+    """Ask once whether to create these entities, each with its kind (given, or guessed
+    from its name); ``oui`` creates them all, ``oui, DANE académie`` corrects a kind."""
+    kinds = {name: kinds.get(name) or infer_kind(name).value for name in names}
     turn.store.set_pending(
         turn.caller.workspace_id,
         turn.actor,
         project.id,
         CREATE_ENTITIES,
-        {"names": unknown, "then": then},
+        {"names": names, "kinds": kinds, "uais": uais, "then": then},
     )
     return turn.reply(
         "confirm_create",
-        names=unknown,
-        suggestions=suggestions,
-        kinds={name: infer_kind(name).value for name in unknown},
+        names=names,
+        suggestions=suggestions or {name: [] for name in names},
+        kinds=kinds,
     )
+
+
+def corrected_kinds(text: str, names: list[str]) -> dict[str, str] | None:
+    """``oui, Open Digital Education éditeur, DANE académie``: the kinds the person
+    corrects while confirming; None when the text is not such a confirmation."""
+    head, _, rest = text.partition(",")
+    if parse_yes_no(head) is not True or not rest.strip():
+        return None
+    by_key = {normalize(name): name for name in names}
+    found: dict[str, str] = {}
+    for item in rest.split(","):
+        parts = item.split()
+        if len(parts) < 2:
+            return None
+        kind = KIND_KEYWORDS.get(normalize(parts[-1]))
+        name = by_key.get(normalize(" ".join(parts[:-1])))
+        if kind is None or name is None:
+            return None
+        found[name] = kind.value
+    return found
+
+
+def create_confirmed(turn: Turn, project: ProjectInfo, payload: dict[str, Any]) -> list[str]:
+    """Create the entities a confirmation named (those not created meanwhile)."""
+    names: list[str] = list(payload.get("names", []))
+    kinds: dict[str, str] = dict(payload.get("kinds", {}))
+    uais: dict[str, str] = dict(payload.get("uais", {}))
+    existing = {normalize(e.name) for e in turn.store.entities(project.id)}
+    for name in names:
+        if normalize(name) not in existing:
+            kind = kinds.get(name)
+            create(turn, project, name, EntityKind(kind) if kind else None, uais.get(name))
+            existing.add(normalize(name))
+    return names
 
 
 def create(

@@ -30,6 +30,8 @@ class FailureCode(StrEnum):
     CONTROL_CHARS = "control_chars"
     TOO_LONG = "too_long"
     CONFLICTING_OPTIONS = "conflicting_options"
+    MISSING_VALUE = "missing_value"
+    SWAPPED = "competence_first"
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,6 +100,10 @@ ERRORS: list[dict[str, Any]] = [
     {"code": "unknown_item", "fragment": "zzz"},
     {"code": "empty_list", "fragment": ""},
     {"code": "missing_value", "fragment": ""},
+    {"code": "missing_value", "fragment": "provider"},
+    {"code": "too_long", "fragment": "x" * 40, "limit": 3000, "usage": "notes"},
+    {"code": "competence_first", "fragment": "@bob 7", "candidates": (C[6],)},
+    {"code": "competence_first", "fragment": "@bob 7"},
     {"code": "bad_contacts", "fragment": "bob"},
     {"code": "bad_keep", "fragment": "peut-être"},
     {"code": "competence_exists", "fragment": "Hébergement"},
@@ -127,7 +131,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "cancelled": [{}],
     "detail_set": [
-        {"actor": "U0ALICE", "competence": C[6], "field": field, "value": value}
+        {"actor": "U0ALICE", "competences": cs, "field": field, "value": value}
+        for cs in ([C[6]], C[5:8])
         for field, value in (("provider", "Open <ENT> SAS"), ("service_level", "99,5 %"),
                              ("notes", "marché 2027"), ("keep", "oui"))
     ],
@@ -135,8 +140,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"actor": "bob", "project": PROJECT, "field": "territory_kind"},
         {"actor": "bob", "project": PROJECT, "field": "language"},
     ],
-    "detail_unchanged": [{"competence": C[6], "field": "notes", "value": "x"}],
-    "contacts_added": [{"actor": "bob", "competence": C[6], "people": ["U0ALICE", "@carole"]}],
+    "detail_unchanged": [{"competences": cs, "field": "notes", "value": "x"}
+                         for cs in ([C[6]], C[5:8])],
+    "contacts_added": [{"actor": "bob", "competences": cs, "people": ["U0ALICE", "@carole"]}
+                       for cs in ([C[6]], C[5:8])],
     "competence_added": [
         {"actor": "bob", "competence": CompetenceInfo(20, 20, "identites", "Identités",
                                                       "Identités", ("technique",), custom=True)}
@@ -151,9 +158,9 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "console_intro": [{}],
     "contact_added": [{"actor": "bob", "competence": C[3], "user": "U0ALICE"}],
     "contact_unchanged": [
-        {"competence": C[3], "people": ["U0ALICE"], "you": True},
-        {"competence": C[3], "people": ["U0BOB"], "you": False},
-        {"competence": C[3], "people": ["U0BOB", "@carl"], "you": False},
+        {"competences": [C[3]], "people": ["U0ALICE"], "you": True},
+        {"competences": [C[3]], "people": ["U0BOB"], "you": False},
+        {"competences": C[3:5], "people": ["U0BOB", "@carl"], "you": False},
     ],
     "assigned_many": [
         {"actor": "bob", "competences": C[5:8], "unchanged": [C[16]], "entity": DSI,
