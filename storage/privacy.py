@@ -121,8 +121,12 @@ class Erased:
 
 
 def _pattern(identities: Sequence[str]) -> re.Pattern[str]:
-    words = "|".join(re.escape(i) for i in sorted(set(identities), key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE)
+    """Whole-word mentions of any of ``identities``; a Slack mention ``<@U1|name>`` as a
+    whole, so that the name typed in it goes too."""
+    ordered = sorted(set(identities), key=len, reverse=True)
+    mentions = "|".join(rf"<@{re.escape(i)}(?:\|[^<>]*)?>" for i in ordered)
+    words = "|".join(rf"(?<!\w){re.escape(i)}(?!\w)" for i in ordered)
+    return re.compile(f"{mentions}|{words}", re.IGNORECASE)
 
 
 def _marked_tables() -> list[tuple[Table, list[Marked]]]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.slack import forms
+from bot.slack import forms, personal
 from bot.slack.common import ack_with, place, refusal, send_later
 from bot.slack.deps import Deps
 from bot.slack.outbox import Origin, Private, route
@@ -36,6 +36,8 @@ def run_command(deps: Deps, ack: Ack, command: dict[str, Any]) -> None:
     channel = str(command.get("channel_id", ""))
     name = str(command.get("command", "")).strip().lower()
     text = unescape(str(command.get("text") or ""))
+    if personal.handle(deps, ack, command, name, text):
+        return
     where = place(deps, workspace, user, channel) if not commands.is_help(name, text) else None
     if isinstance(where, list):
         ack_with(deps, ack, where)

@@ -248,7 +248,11 @@ class FakeSlack:
             "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
             "reactions.add": self._reactions_add,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
         }
+        self.uploads: dict[str, JsonDict] = {}
+        """Files by id: ``filename``, ``length``, ``content`` (bytes), ``channel``, ``title``."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -449,9 +453,15 @@ class FakeSlack:
         headers = {k.lower(): v for k, v in req.headers.items()}
         length = int(headers.get("content-length") or 0)
         raw = req.rfile.read(length) if length > 0 else b""
-        params = self._parse_params(split.query, headers.get("content-type", ""), raw)
+        upload = split.path.startswith("/upload/")
+        params = {} if upload else self._parse_params(
+            split.query, headers.get("content-type", ""), raw
+        )
 
-        if split.path.startswith("/api/"):
+        if upload:
+            method, token = "<upload>", None
+            reply = self._upload_reply(split.path[len("/upload/") :], raw)
+        elif split.path.startswith("/api/"):
             method = split.path[len("/api/") :]
             token = self._token_of(headers, params)
             reply = self._dispatch(method, params, token)
@@ -928,6 +938,41 @@ class FakeSlack:
         limit = int(params.get("limit") or 100) or 100
         return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit,
                 "response_metadata": {"next_cursor": ""}}
+
+    def _upload_reply(self, file_id: str, raw: bytes) -> _Reply:
+        with self._cond:
+            found = self.uploads.get(file_id)
+            if found is None:
+                return _Reply(404, "not_found")
+            found["content"] = raw
+        return _Reply(200, f"OK - {len(raw)}")
+
+    def _files_get_upload_url_external(self, params: JsonDict) -> JsonDict:
+        filename, length = params.get("filename"), params.get("length")
+        if not filename or not str(length or "").isdigit():
+            return self._error("invalid_arguments")
+        file_id = "F" + secrets.token_hex(5).upper()
+        self.uploads[file_id] = {"filename": str(filename), "length": int(str(length)),
+                                 "content": None, "channel": None, "title": None}
+        return {"ok": True, "upload_url": f"{self.url}upload/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload_external(self, params: JsonDict) -> JsonDict:
+        files = params.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        if not isinstance(files, list) or not files:
+            return self._error("invalid_arguments")
+        done = []
+        for item in files:
+            found = self.uploads.get(str(item.get("id")))
+            if found is None or found["content"] is None:
+                return self._error("file_not_found")
+            if len(found["content"]) != found["length"]:
+                return self._error("file_upload_size_mismatch")
+            found["channel"] = params.get("channel_id")
+            found["title"] = item.get("title")
+            done.append({"id": item["id"], "name": found["filename"], "title": found["title"]})
+        return {"ok": True, "files": done}
 
     def _reactions_add(self, params: JsonDict) -> JsonDict:
         channel, ts, name = params.get("channel"), params.get("timestamp"), params.get("name")
