@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TextIO
 
 from bot import console_files
@@ -49,7 +51,8 @@ def run(app: Application, user: str, stdin: TextIO, stdout: TextIO) -> int:
             continue
         parsed = parse_line(line.lstrip())
         if parsed is None:
-            replies = app.assistant.message(caller, line)
+            sent = datetime.now(UTC).replace(tzinfo=None)
+            replies = app.assistant.message(replace(caller, sent_at=sent), line)
         else:
             handled = console_files.handle(app, caller, *parsed)
             replies = handled if handled is not None else app.assistant.command(caller, *parsed)

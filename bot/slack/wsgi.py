@@ -15,6 +15,7 @@ from wsgiref.types import WSGIApplication
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot import logs
 from bot.app import build
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.app import WORKERS, create_app
@@ -49,6 +50,7 @@ def create_wsgi_app() -> WSGIApplication:
             "slack_missing_setting", {"setting": missing}, settings.bot_language
         ), file=sys.stderr)
         raise SystemExit(2)
+    logs.install(settings.slack_signing_secret)
     application = build(settings, migrate=False)
     executor = ThreadPoolExecutor(WORKERS, thread_name_prefix="ent-bot")
     bolt = create_app(application, executor)
