@@ -44,8 +44,10 @@ EMOJI = {
     ":raising_hand:": "🙋",
     ":heavy_minus_sign:": "➖",
     ":white_square:": "⬜",
+    ":pencil2:": "✏️",
+    ":leftwards_arrow_with_hook:": "↩️",
 }
-EMOJI_CODE = re.compile(r":[a-z_]+:")
+EMOJI_CODE = re.compile(r":[a-z0-9_]+:")
 LITERAL_ANGLES = re.compile(r"<(?!@[UW][A-Z0-9]+>|#C[A-Z0-9]+[|>]|https?://|mailto:)([^<>\n]*)>")
 
 

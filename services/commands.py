@@ -19,6 +19,7 @@ from services import (
     schedule_commands,
     school_people,
     schools,
+    undo,
 )
 from services.assign_args import AssignRequest, parse_assign, quote_known_entity
 from services.resolve import Ambiguous, Resolved, resolve_competence
@@ -58,6 +59,9 @@ _SUBCOMMANDS: dict[str, str] = {
     "projet": "project",
     "project": "project",
     "desassigner": "unassign",
+    "annuler": "undo",
+    "undo": "undo",
+    "defaire": "undo",
     "unassign": "unassign",
     "retirer": "unassign",
     "assigner": "assign",
@@ -253,12 +257,13 @@ def run(turn: Turn, command: str, text: str) -> list[Reply]:
         return [turn.error("no_project")]
     handlers: dict[str, Callable[[Turn, ProjectInfo, str], list[Reply]]] = {
         "status": lambda t, p, _r: [reports.status(t, p)],
-        "gaps": lambda t, p, _r: [reports.gaps(t, p)],
+        "gaps": lambda t, p, r: [reports.gaps(t, p, r)],
         "questions": conversation.start,
         "entity": lambda t, p, r: [entity_command(t, p, r)],
         "factors": lambda t, p, r: [factors_command(t, p, r)],
         "history": lambda t, p, r: [history_command(t, p, r)],
         "unassign": unassign_command,
+        "undo": lambda t, p, _r: [undo.undo(t, p)],
         "assign": lambda t, _p, r: [assign_text(t, r)],
         "contact": lambda t, p, r: [details.add_contacts(t, p, r)],
         "provider": lambda t, p, r: [details.set_text(t, p, "provider", r, "provider")],
@@ -548,7 +553,11 @@ def factors_command(turn: Turn, project: ProjectInfo, rest: str) -> Reply:
     changes.save_factor(turn, project, changed, done, state.factors)
     if not changed:
         return reports.factors(turn, project)
-    return turn.announce("factors_changed", numbers=changed, done=done)
+    now = {**state.factors, **dict.fromkeys(changed, done)}
+    already = [n for n in dict.fromkeys(numbers) if n not in changed]
+    return turn.announce(
+        "factors_changed", numbers=changed, done=done, already=already, factors=now
+    )
 
 
 def project_command(turn: Turn, rest: str) -> Reply:

@@ -87,6 +87,8 @@ def name_problem(
         return turn.error("error", code="control_chars", fragment=name[:40], usage=usage)
     if is_blank(stored):
         return turn.error("error", code=empty, fragment=name, usage=usage)
+    if empty == "empty_name" and parse_yes_no(stored) is not None:
+        return turn.error("error", code="yes_no_name", fragment=stored, usage=usage)
     if max(len(stored), len(normalize(stored))) > limit:
         return turn.error("error", code="too_long", fragment=stored[:40], limit=limit, usage=usage)
     return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services import gaps as gap_analysis
+from services.text import match_key
 from services.turn import Reply, Turn
 from storage.state import CompetenceInfo, ProjectInfo
 
@@ -34,7 +35,31 @@ def status(turn: Turn, project: ProjectInfo) -> Reply:
     )
 
 
-def gaps(turn: Turn, project: ProjectInfo) -> Reply:
+GAPS_PER_PAGE = 10
+_ALL_WORDS = frozenset({"tout", "toutes", "tous", "all"})
+_PAGE_WORDS = frozenset({"page", "p"})
+
+
+def gaps_page(rest: str) -> int | str | None:
+    """``/ent lacunes [tout|page N|N]``: the page (1 by default), None for every gap, or
+    the word that could not be read."""
+    words = [match_key(word) for word in rest.split()]
+    if not words:
+        return 1
+    if len(words) == 1 and words[0] in _ALL_WORDS:
+        return None
+    if words[0] in _PAGE_WORDS:
+        words = words[1:]
+    if len(words) == 1 and words[0].isascii() and words[0].isdigit() and int(words[0]) >= 1:
+        return int(words[0])
+    return rest.strip()
+
+
+def gaps(turn: Turn, project: ProjectInfo, rest: str = "") -> Reply:
+    """The gaps, most severe first, ten at a time (``page N``) or all (``tout``)."""
+    page = gaps_page(rest)
+    if isinstance(page, str):
+        return turn.error("error", code="bad_page", fragment=page, usage="gaps")
     state = turn.store.load_state(project)
     overall, families = gap_analysis.coverage(state)
     return turn.reply(
@@ -43,6 +68,8 @@ def gaps(turn: Turn, project: ProjectInfo) -> Reply:
         gaps=gap_analysis.analyse(state),
         overall=overall,
         families=families,
+        page=page or 1,
+        per_page=GAPS_PER_PAGE if page else None,
     )
 
 

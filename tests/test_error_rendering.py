@@ -54,6 +54,8 @@ def _sample(key: str, code: str | None) -> Any:
         "detail": f"refused {PING}",
         "setting": "SLACK_BOT_TOKEN",
         "pages": 3,
+        "action": "answer",
+        "subject": f"question:1 {PING}",
     }
     return samples.get(key, MISSING)
 

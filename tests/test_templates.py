@@ -185,13 +185,22 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "entity_unchanged": [{"entity": DANE}],
     "error": ERRORS + [{"code": "empty", "usage": usage} for usage in USAGES],
     "factors": [{"project": PROJECT, "factors": {}}, {"project": PROJECT, "factors": {2: True}}],
-    "factors_changed": [{"actor": "bob", "numbers": [1, 3], "done": done}
-                        for done in (True, False)],
+    "factors_changed": [{"actor": "bob", "numbers": [1, 3], "done": done, "already": already,
+                         "factors": {1: done, 3: done, 2: True}}
+                        for done in (True, False) for already in ([], [2])],
     "gaps": [
-        {"project": PROJECT, "gaps": [], "overall": Coverage(None, 19, 19), "families": FAMILY},
-        {"project": PROJECT, "gaps": GAPS, "overall": OVERALL, "families": FAMILY},
-        {"project": PROJECT, "gaps": GAPS * 2, "overall": OVERALL, "families": FAMILY},
-        {"project": PROJECT, "gaps": GAPS + GAPS[:4], "overall": OVERALL, "families": FAMILY},
+        {"project": PROJECT, "gaps": [], "overall": Coverage(None, 19, 19), "families": FAMILY,
+         "page": 1, "per_page": 10},
+        {"project": PROJECT, "gaps": GAPS, "overall": OVERALL, "families": FAMILY, "page": 1,
+         "per_page": 10},
+        {"project": PROJECT, "gaps": GAPS * 2, "overall": OVERALL, "families": FAMILY, "page": 1,
+         "per_page": 10},
+        {"project": PROJECT, "gaps": GAPS * 3, "overall": OVERALL, "families": FAMILY, "page": 2,
+         "per_page": 10},
+        {"project": PROJECT, "gaps": GAPS * 3, "overall": OVERALL, "families": FAMILY, "page": 1,
+         "per_page": None},
+        {"project": PROJECT, "gaps": GAPS + GAPS[:4], "overall": OVERALL, "families": FAMILY,
+         "page": 1, "per_page": 10},
     ],
     "help": [{"project": None}, {"project": PROJECT}],
     "history": [
@@ -231,6 +240,14 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         for p, a in ((DSI, FULL), (None, BLANK))
     ],
     "welcome": [{}],
+    "undone": [
+        {"actor": "bob", "competences": C[5:8], "factors": [1], "fields": ["moa"]},
+        {"actor": "bob", "competences": [C[6]], "factors": [], "fields": []},
+        {"actor": "bob", "competences": [], "factors": [], "fields": ["territory_kind", "name"]},
+    ],
+    "undo_nothing": [{}],
+    "undo_refused": [{"action": a, "subject": "x"}
+                     for a in ("changed_since", "entity_gone", "answer")],
 }
 SAMPLES.update(SLACK_SAMPLES)
 SAMPLES.update(SCHOOL_SAMPLES)
