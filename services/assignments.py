@@ -112,7 +112,7 @@ def _owner_values(owner: Owner, current: AssignmentInfo | None) -> dict[str, Any
         moved = current is not None and current.entity_id not in (None, entity.id)
         if sourcing == Sourcing.EXTERNE.value and (provider is None or moved):
             values["provider"] = entity.name
-        elif sourcing == Sourcing.INTERNE.value and provider == entity.name:
+        elif sourcing == Sourcing.INTERNE.value and (provider == entity.name or moved):
             values["provider"] = None
     return values
 

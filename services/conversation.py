@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from services import assignments, changes, competence_list, entities, gaps, projects
+from services import assignments, changes, competence_list, entities, gaps, projects, proposal
 from services.answers import (
     Control,
     parse_competence_list,
@@ -22,6 +22,7 @@ from services.answers import (
     parse_owner,
     parse_yes_no,
 )
+from services.text import match_key
 from services.tokenize import ParseFailure
 from services.turn import Reply, Turn
 from storage.state import AnswerInfo, CompetenceInfo, EntityInfo, ProjectInfo, ProjectState
@@ -39,6 +40,7 @@ class Step(StrEnum):
     Q1 = "q1"
     Q2 = "q2"
     Q3 = "q3"
+    PROPOSE = "propose"
     Q4 = "q4"
     WALK = "walk"
     DONE = "done"
@@ -48,7 +50,9 @@ class Step(StrEnum):
         return int(self.value[1]) if self.value.startswith("q") else None
 
 
-ORDER = (Step.MOA, Step.Q1, Step.Q2, Step.Q3, Step.Q4, Step.WALK, Step.DONE)
+ORDER = (Step.MOA, Step.Q1, Step.Q2, Step.Q3, Step.PROPOSE, Step.Q4, Step.WALK, Step.DONE)
+SAME = frozenset({"idem", "pareil", "meme chose", "la meme chose", "same", "ditto", "same again"})
+"""Answers that repeat the previous owner answer of the walk."""
 DIRECT = {1: Step.Q1, 2: Step.Q2, 3: Step.Q3}
 """Key questions that ``/ent questions N <réponse>`` answers at once."""
 
@@ -212,6 +216,11 @@ def _enter(talk: Talk, state: ConversationState) -> list[Reply]:
     """Move to ``state`` and ask its question; steps with nothing to ask move on."""
     replies: list[Reply] = []
     step = step_of(state)
+    if step is Step.PROPOSE:
+        lines = proposal.propose(talk.snapshot, _named(talk))
+        if not lines:
+            return _advance(talk, state)
+        state = replace(state, data={**state.data, "proposal": [x.stored() for x in lines]})
     if step is Step.Q4:
         state, coverage = _coverage_step(talk, state)
         replies.append(coverage)
@@ -232,14 +241,19 @@ def _ask(talk: Talk, state: ConversationState) -> list[Reply]:
     step = step_of(state)
     if step is Step.Q4:
         return [_coverage_step(talk, state)[1]]
+    if step is Step.PROPOSE:
+        return [turn.say("propose", lines=_lines(state), competences=talk.snapshot.competences)]
     if step is Step.WALK:
         walk = state.data.get("walk", [])
+        competence = _walk_competence(talk, state)
         return [
             turn.say(
                 "ask_owner",
-                competence=_walk_competence(talk, state),
+                competence=competence,
                 index=state.position + 1,
                 total=len(walk),
+                proposed=_proposed_owner(talk, competence),
+                same=state.data.get("last_answer"),
             )
         ]
     number = step.question
@@ -274,7 +288,7 @@ def _back(talk: Talk, state: ConversationState) -> list[Reply]:
         return _ask(talk, back)
     previous = ORDER[max(ORDER.index(step) - 1, 0)]
     if previous is Step.Q4:
-        previous = Step.Q3
+        previous = Step.PROPOSE
     return _enter(talk, replace(state, step=previous.value, position=0))
 
 
@@ -413,10 +427,118 @@ def _q4(talk: Talk, state: ConversationState, text: str) -> Outcome:
     return _enter(talk, replace(state, step=Step.WALK.value, position=0))
 
 
+def _named(talk: Talk) -> list[EntityInfo]:
+    """The entities key question 3 named, and the steering one."""
+    wanted: list[int] = []
+    for question, key in ((3, "entity_ids"), (1, "entity_id")):
+        answer = talk.snapshot.answers.get(question)
+        value = answer.data.get(key) if answer else None
+        wanted += value if isinstance(value, list) else [value] if isinstance(value, int) else []
+    return [e for e in talk.snapshot.entities if e.id in wanted]
+
+
+def _lines(state: ConversationState) -> list[proposal.Line]:
+    return [proposal.Line.load(x) for x in state.data.get("proposal", [])]
+
+
+def _apply_lines(talk: Talk, lines: list[proposal.Line], text: str) -> list[Reply]:
+    """Give each line's competences to its entity; the replies, or what stops it (a
+    confirmation for new entities, an error)."""
+    names = list(dict.fromkeys(line.entity for line in lines))
+    found = entities.find_or_confirm(
+        talk.turn, talk.project, names, talk.then(text), "answer_owner", _known(talk)
+    )
+    if isinstance(found, Reply):
+        return [found]
+    by_name = dict(zip(names, found, strict=True))
+    numbers = {c.number: c for c in talk.snapshot.competences}
+    replies = []
+    for line in lines:
+        owner = assignments.Owner(by_name[line.entity], line.sourcing, line.contacts, line.keep,
+                                  line.provider, line.service_level)
+        chosen = [numbers[n] for n in line.numbers if n in numbers]
+        replies.append(assignments.assign_many(
+            talk.turn, talk.project, chosen, owner, talk.snapshot.entities,
+            talk.snapshot.assignments,
+        ))
+    errors = [reply for reply in replies if reply.error]
+    return errors or replies
+
+
+def _stopped(replies: list[Reply]) -> bool:
+    return any(r.error or r.template == "confirm_create" for r in replies)
+
+
+def _propose(talk: Talk, state: ConversationState, text: str) -> Outcome:
+    """``oui`` applies the proposal; ``non`` goes on to the coverage question; lines
+    (``1-5 : DSI interne @yann``) correct it, and it is shown again."""
+    decision = parse_yes_no(text)
+    if decision is False:
+        return Answered([])
+    lines = _lines(state)
+    if decision is True:
+        done = _apply_lines(talk, lines, text)
+        if _stopped(done):
+            return done
+        return Answered(done)
+    corrections = proposal.parse_lines(text, talk.snapshot.competences)
+    if isinstance(corrections, ParseFailure):
+        return _failure(talk.turn, corrections, "answer_proposal")
+    state = replace(state, data={
+        **state.data, "proposal": [x.stored() for x in proposal.merge(lines, corrections)]
+    })
+    _save(talk, state)
+    return _ask(talk, state)
+
+
+def _uncovered_only(
+    talk: Talk, state: ConversationState, lines: list[proposal.Line]
+) -> list[proposal.Line]:
+    """In the walk, a family line gives only the competences still to assign."""
+    walk = set(state.data.get("walk", []))
+    covered = {
+        c.number
+        for c in talk.snapshot.competences
+        if c.id not in walk
+        or ((a := talk.snapshot.assignments.get(c.id)) is not None and a.entity_id is not None)
+    }
+    kept = [replace(line, numbers=tuple(n for n in line.numbers if n not in covered))
+            for line in lines]
+    return [line for line in kept if line.numbers]
+
+
+def _proposed_owner(talk: Talk, competence: CompetenceInfo | None) -> str | None:
+    """The default owner the walk offers: the maîtrise d'ouvrage for competence 19, the
+    steering entity for project steering."""
+    if competence is None:
+        return None
+    if competence.code == proposal.MOA_CODE and talk.project.moa:
+        return talk.project.moa
+    if "pilotage" in competence.families:
+        answer = talk.snapshot.answers.get(1)
+        return answer.text if answer else None
+    return None
+
+
 def _walk(talk: Talk, state: ConversationState, text: str) -> Outcome:
     competence = _walk_competence(talk, state)
     if competence is None:
         return Answered([])
+    remembered = replace(state, data={**state.data, "last_answer": text})
+    if match_key(text) in SAME and state.data.get("last_answer"):
+        text = str(state.data["last_answer"])
+        remembered = state
+    proposed = _proposed_owner(talk, competence)
+    if parse_yes_no(text) is True and proposed:
+        text = f'"{proposed}"'
+    if ":" in text:
+        lines = proposal.parse_lines(text, talk.snapshot.competences)
+        if not isinstance(lines, ParseFailure):
+            lines = _uncovered_only(talk, state, lines)
+            applied = _apply_lines(talk, lines, text)
+            if _stopped(applied):
+                return applied
+            return Answered(applied, remembered)
     owner = parse_owner(text)
     if isinstance(owner, ParseFailure):
         return _failure(talk.turn, owner, "answer_owner")
@@ -435,11 +557,15 @@ def _walk(talk: Talk, state: ConversationState, text: str) -> Outcome:
             owner.sourcing.value if owner.sourcing else None,
             owner.contacts,
             owner.keep.value if owner.keep else None,
+            owner.provider,
+            owner.service_level,
         ),
         talk.snapshot.entities,
         talk.snapshot.assignments,
     )
-    return Answered([done])
+    if done.error:
+        return [done]
+    return Answered([done], remembered)
 
 
 _HANDLERS: dict[Step, Callable[[Talk, ConversationState, str], Outcome]] = {
@@ -447,6 +573,7 @@ _HANDLERS: dict[Step, Callable[[Talk, ConversationState, str], Outcome]] = {
     Step.Q1: _q1,
     Step.Q2: _q2,
     Step.Q3: _q3,
+    Step.PROPOSE: _propose,
     Step.Q4: _q4,
     Step.WALK: _walk,
 }

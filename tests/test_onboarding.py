@@ -36,6 +36,7 @@ def test_onboarding_end_to_end_interrupted_and_resumed_in_a_new_process(
         database_url,
         "DSI du Département, DANE Rennes",
         "oui",
+        "non",
         "oui",
         "DSI du Département interne @bob pérenne",
         "passer",
@@ -48,6 +49,7 @@ def test_onboarding_end_to_end_interrupted_and_resumed_in_a_new_process(
     assert "Entités mobilisables jusqu'au niveau local : *DSI du Département, DANE Rennes*" in (
         second.stdout
     )
+    assert "*Proposition de répartition*" in second.stdout
     assert "Pas encore : 0/19 compétences couvertes" in second.stdout
     assert "bob a confié *1.* Fourniture des équipements" in second.stdout
     assert second.stdout.count("*2/19* — Qui est responsable de *2.*") == 2

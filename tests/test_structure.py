@@ -44,7 +44,8 @@ def test_answering_key_question_2_costs_the_same_few_statements_whatever_the_pro
 
 
 def test_steps_keep_the_values_stored_by_earlier_versions() -> None:
-    assert [step.value for step in ORDER] == ["moa", "q1", "q2", "q3", "q4", "walk", "done"]
+    stored_before = ["moa", "q1", "q2", "q3", "q4", "walk", "done"]
+    assert [step.value for step in ORDER if step.value in stored_before] == stored_before
     assert Step("walk") is Step.WALK and Step.Q2.question == 2 and Step.WALK.question is None
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from messages.render import LANGUAGES, TEMPLATES, Messages
 from services.gaps import Coverage, Gap, GapKind, Severity
+from services.proposal import Line
 from storage.sheet import FAMILIES, SHEET
 from storage.state import AnswerInfo, AssignmentInfo, CompetenceInfo, EntityInfo, ProjectInfo
 from storage.store import HistoryRow
@@ -120,7 +121,16 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "ask": [{"step": "moa", "number": None, "current": None, "project": BARE}]
     + [{"step": f"q{n}", "number": n, "current": current, "project": PROJECT}
        for n in (1, 2, 3, 4) for current in (None, ANSWER)],
-    "ask_owner": [{"competence": C[14], "index": 3, "total": 17}],
+    "ask_owner": [{"competence": C[14], "index": 3, "total": 17, "proposed": None, "same": None},
+                  {"competence": C[18], "index": 17, "total": 17, "proposed": "Région <x>",
+                   "same": "DSI interne @bob"}],
+    "propose": [
+        {"lines": [Line((1, 2, 3), "DSI <x>", "interne"),
+                   Line((6, 7, 8), "Open ENT", "externe", ("U0ALICE", "@bob"), "Open SAS",
+                        "99,9 %", "oui")],
+         "competences": C},
+        {"lines": [], "competences": C},
+    ],
     "assign_unchanged": [{"competence": C[0], "entity": DSI, "a": FULL}],
     "assign_usage": [{}],
     "assigned": [
