@@ -270,7 +270,7 @@ def _check(
 
 
 def people_file(
-    turn: Turn, data: bytes, source: str, confirm_words: Sequence[str]
+    turn: Turn, data: bytes, source: str, confirm_words: Sequence[str], usage: str = "people"
 ) -> list[Reply]:
     """Check a resource-person CSV; apply its valid rows only when the user confirms."""
     project = turn.project
@@ -282,7 +282,7 @@ def people_file(
     checked = check_people(data, schools, competences)
     if isinstance(checked, school_import.FileProblem):
         return [turn.error("schools_error", code=checked.code, fragment=source,
-                           detail=list(checked.detail), usage="people")]
+                           detail=list(checked.detail), usage=usage)]
     good = [row for row in checked if row.problem is None]
     bad = [row for row in checked if row.problem is not None]
     by_uai = {s.uai: s for s in schools}

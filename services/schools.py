@@ -105,6 +105,27 @@ def file_request(text: str) -> FileRequest | None:
     return FileRequest(words[0], tuple(words[1:]), people)
 
 
+def upload_request(text: str) -> FileRequest | None:
+    """``importer [NOM.csv] [filtres…]`` or ``referents importer [NOM.csv] [confirmer]``
+    where the file is shared rather than read from a path (Slack): ``path`` is the file's
+    name when one is typed, else empty."""
+    action, rest = action_of(text)
+    people = action == "referent" and normalize(_split_word(rest)[0]) in _FILE_WORDS
+    if people:
+        rest = _split_word(rest)[1]
+    elif action != "import":
+        return None
+    try:
+        words = tokens(rest)
+    except TokenizeError:
+        words = rest.split()
+    named = next((w for w in words if ":" not in w and w.lower().endswith(".csv")), "")
+    others = list(words)
+    if named:
+        others.remove(named)
+    return FileRequest(named, tuple(others), people)
+
+
 def command(turn: Turn, project: ProjectInfo, text: str) -> list[Reply]:
     action, rest = action_of(text)
     if action is None:
@@ -128,11 +149,13 @@ def command(turn: Turn, project: ProjectInfo, text: str) -> list[Reply]:
     return [school_people.referent(turn, project, rest)]
 
 
-def _filters(turn: Turn, words: Sequence[str]) -> school_import.Filters | Reply:
+def _filters(
+    turn: Turn, words: Sequence[str], usage: str = "import"
+) -> school_import.Filters | Reply:
     parsed = school_import.parse_filters(words)
     if isinstance(parsed, school_import.FilterProblem):
         return turn.error("schools_error", code=parsed.code, fragment=parsed.fragment,
-                          usage="import")
+                          usage=usage)
     return parsed
 
 
@@ -146,12 +169,13 @@ def import_file(
     source: str,
     filter_words: Sequence[str],
     progress: Progress | None = None,
+    usage: str = "import",
 ) -> list[Reply]:
     """Import a directory export into the turn's project: all of it, or nothing."""
     project = turn.project
     if project is None:
         return [turn.error("no_project")]
-    filters = _filters(turn, filter_words)
+    filters = _filters(turn, filter_words, usage)
     if isinstance(filters, Reply):
         return [filters]
     directory = school_import.read_directory(data, filters)
@@ -162,7 +186,7 @@ def import_file(
                 code=directory.code,
                 fragment=source,
                 detail=list(directory.detail),
-                usage="import",
+                usage=usage,
             )
         ]
     plan = school_import.plan(existing_fields(turn, project), directory)

@@ -21,6 +21,7 @@ from storage.store import HistoryRow
 from tests.support.personal_samples import PERSONAL_SAMPLES
 from tests.support.schedule_samples import SCHEDULE_SAMPLES
 from tests.support.school_samples import SCHOOL_SAMPLES
+from tests.support.slack_file_samples import SLACK_FILE_SAMPLES
 from tests.support.slack_samples import SLACK_SAMPLES
 
 C = [
@@ -263,6 +264,7 @@ SAMPLES.update(SLACK_SAMPLES)
 SAMPLES.update(SCHOOL_SAMPLES)
 SAMPLES.update(SCHEDULE_SAMPLES)
 SAMPLES.update(PERSONAL_SAMPLES)
+SAMPLES.update(SLACK_FILE_SAMPLES)
 
 
 def names(language: str) -> set[str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.slack import forms, personal
+from bot.slack import file_commands, forms, personal
 from bot.slack.common import ack_with, place, refusal, send_later
 from bot.slack.deps import Deps
 from bot.slack.outbox import Origin, Private, route
@@ -45,6 +45,8 @@ def run_command(deps: Deps, ack: Ack, command: dict[str, Any]) -> None:
     project_id = where.project_id if where else None
     project_channel = where.project_channel if where else channel
     caller = deps.caller(workspace, user, channel, project_id)
+    if name == "/ent" and file_commands.handle(deps, ack, command, caller, text, project_channel):
+        return
     if name == "/ent-assign" and not text.strip():
         replies = deps.assistant.run(caller, lambda turn: form_service.form(turn), write=False)
         if replies and not replies[0].error:

@@ -250,9 +250,14 @@ class FakeSlack:
             "reactions.add": self._reactions_add,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
+            "files.list": self._files_list,
+            "files.info": self._files_info,
         }
         self.uploads: dict[str, JsonDict] = {}
         """Files by id: ``filename``, ``length``, ``content`` (bytes), ``channel``, ``title``."""
+        self.shared: dict[str, JsonDict] = {}
+        """Files people shared (:meth:`share_file`): files.list/files.info objects plus
+        ``_content``, downloadable from ``url_private_download`` with a valid token."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -364,6 +369,28 @@ class FakeSlack:
             else:
                 self._delays.pop(method, None)
 
+    def share_file(
+        self, user: str, channel: str, name: str, content: bytes, *,
+        filetype: str | None = None, mimetype: str = "text/csv", size: int | None = None,
+    ) -> str:
+        """A file ``user`` shared in ``channel`` (newest last); its id. ``size`` overrides
+        the size files.list reports."""
+        with self._cond:
+            self._seq += 1
+            file_id = f"F{self._seq:010d}"
+            created = 1_700_000_000 + self._seq
+            self.shared[file_id] = {
+                "id": file_id, "created": created, "timestamp": created, "name": name,
+                "title": name, "mimetype": mimetype,
+                "filetype": filetype or (name.rsplit(".", 1)[-1].lower() if "." in name else ""),
+                "user": user, "size": len(content) if size is None else size,
+                "url_private": f"{self.url}files-pri/{self.team_id}-{file_id}/{name}",
+                "url_private_download":
+                    f"{self.url}files-pri/{self.team_id}-{file_id}/download/{name}",
+                "channels": [channel], "groups": [], "ims": [], "_content": content,
+            }
+        return file_id
+
     def new_response_url(self) -> str:
         """A fresh ``response_url`` served by this fake (POSTs recorded as ``response_url``)."""
         with self._cond:
@@ -454,11 +481,16 @@ class FakeSlack:
         length = int(headers.get("content-length") or 0)
         raw = req.rfile.read(length) if length > 0 else b""
         upload = split.path.startswith("/upload/")
-        params = {} if upload else self._parse_params(
+        download = split.path.startswith("/files-pri/")
+        params = {} if upload or download else self._parse_params(
             split.query, headers.get("content-type", ""), raw
         )
 
-        if upload:
+        if download:
+            method = "<download>"
+            token = self._token_of(headers, {})
+            reply = self._download_reply(split.path, token)
+        elif upload:
             method, token = "<upload>", None
             reply = self._upload_reply(split.path[len("/upload/") :], raw)
         elif split.path.startswith("/api/"):
@@ -522,7 +554,11 @@ class FakeSlack:
 
     @staticmethod
     def _send(req: _RequestHandler, reply: _Reply) -> None:
-        if isinstance(reply.body, str):
+        headers = dict(reply.headers)
+        if isinstance(reply.body, bytes):
+            data = reply.body
+            ctype = headers.pop("Content-Type", "application/octet-stream")
+        elif isinstance(reply.body, str):
             data = reply.body.encode("utf-8")
             ctype = "text/html"
         else:
@@ -532,7 +568,7 @@ class FakeSlack:
             req.send_response(reply.status)
             req.send_header("Content-Type", ctype)
             req.send_header("Content-Length", str(len(data)))
-            for key, value in reply.headers.items():
+            for key, value in headers.items():
                 req.send_header(key, value)
             req.end_headers()
             req.wfile.write(data)
@@ -946,6 +982,44 @@ class FakeSlack:
                 return _Reply(404, "not_found")
             found["content"] = raw
         return _Reply(200, f"OK - {len(raw)}")
+
+    def _download_reply(self, path: str, token: str | None) -> _Reply:
+        """A shared file's bytes, for a valid token (else Slack's login page)."""
+        failure = self._take_failure("<download>")
+        if failure is not None:
+            return self._failure_reply(failure, text=True)
+        if token not in self.tokens:
+            return _Reply(200, "<html>sign in</html>")
+        file_id = path[len("/files-pri/") :].split("/", 1)[0].rsplit("-", 1)[-1]
+        with self._cond:
+            found = self.shared.get(file_id)
+        if found is None:
+            return _Reply(404, "not_found")
+        return _Reply(200, found["_content"], {"Content-Type": str(found["mimetype"])})
+
+    def _public_file(self, found: JsonDict) -> JsonDict:
+        return {k: v for k, v in found.items() if not k.startswith("_")}
+
+    def _files_list(self, params: JsonDict) -> JsonDict:
+        """Shared files, newest first, filtered by ``channel``, ``user``, ``ts_from``/``ts_to``."""
+        channel, user = params.get("channel"), params.get("user")
+        ts_from, ts_to = float(params.get("ts_from") or 0), float(params.get("ts_to") or 1e12)
+        found = [
+            self._public_file(f) for f in sorted(self.shared.values(), key=lambda f: -f["created"])
+            if (not channel or channel in f["channels"] + f["groups"] + f["ims"])
+            and (not user or f["user"] == user) and ts_from <= f["created"] <= ts_to
+        ]
+        count = max(1, min(int(params.get("count") or 100), 1000))
+        page = max(1, int(params.get("page") or 1))
+        pages = max(1, -(-len(found) // count))
+        return {"ok": True, "files": found[(page - 1) * count : page * count],
+                "paging": {"count": count, "total": len(found), "page": page, "pages": pages}}
+
+    def _files_info(self, params: JsonDict) -> JsonDict:
+        found = self.shared.get(str(params.get("file") or ""))
+        if found is None:
+            return self._error("file_not_found")
+        return {"ok": True, "file": self._public_file(found)}
 
     def _files_get_upload_url_external(self, params: JsonDict) -> JsonDict:
         filename, length = params.get("filename"), params.get("length")

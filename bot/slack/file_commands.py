@@ -1,0 +1,238 @@
+"""``/ent export`` and ``/ent ecoles importer`` in Slack.
+
+The export is built after the acknowledgement and uploaded to the project's channel, its
+announcement being the file's own message (so nothing shows unless the upload completed).
+An import takes the newest CSV the caller shared in the project's channel, downloads it
+with the bot's token and runs the console's import service; errors go back to the caller
+through the command's response_url. Both are changes: non-members are refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack
+
+from bot.export import content
+from bot.slack import files
+from bot.slack.common import ack_with, is_direct, refusal
+from bot.slack.delivery import deliver
+from bot.slack.deps import Deps
+from bot.slack.outbox import Origin, Private, route
+from services import export as export_service
+from services import school_import, school_people, schools
+from services.turn import Caller, Reply, Turn
+
+log = logging.getLogger(__name__)
+
+MEGABYTE = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A slash command that moves a file, and where to answer it."""
+
+    caller: Caller
+    channel: str | None
+    """The project's channel, as the command's place says."""
+    response_url: str | None
+    trigger: str | None
+
+    def origin(self, project_id: int | None = None) -> Origin:
+        caller = self.caller
+        return Origin(
+            caller.workspace_id, caller.user_id, Private.RESPOND, channel=caller.channel_id,
+            project_id=project_id or caller.project_id, project_channel=self.channel,
+            response_url=self.response_url,
+        )
+
+
+def handle(
+    deps: Deps, ack: Ack, command: dict[str, Any], caller: Caller, text: str,
+    project_channel: str | None,
+) -> bool:
+    """Answer ``/ent export …`` and ``/ent ecoles [referents] importer …``; False otherwise."""
+    parts = text.split(maxsplit=1)
+    if not parts:
+        return False
+    rest = parts[1] if len(parts) == 2 else ""
+    request = Request(caller, project_channel, command.get("response_url"),
+                      command.get("trigger_id"))
+    if export_service.is_export_word(parts[0]):
+        _export(deps, ack, request, rest)
+        return True
+    if schools.is_schools_word(parts[0]):
+        wanted = schools.upload_request(rest)
+        if wanted is not None:
+            _import(deps, ack, request, wanted)
+            return True
+    return False
+
+
+def send(deps: Deps, request: Request, replies: Sequence[Reply]) -> None:
+    """Errors and private replies through the response_url, changes in the channel."""
+    deliver(deps, route(replies, request.origin()).posts)
+
+
+def _channel_of(turn: Turn) -> str | None:
+    channel = turn.project.channel_id if turn.project else None
+    return channel if channel and not is_direct(channel) else None
+
+
+# ---------------------------------------------------------------------------- export
+
+
+def _export(deps: Deps, ack: Ack, request: Request, rest: str) -> None:
+    fmt_word, name = export_service.format_and_output(rest.split())
+    fmt = export_service.parse_format(fmt_word)
+    refused = refusal(deps, request.channel, request.caller.user_id)
+    if refused is not None:
+        ack_with(deps, ack, [refused])
+        return
+
+    def check(turn: Turn) -> list[Reply]:
+        if turn.project is None:
+            return [turn.error("no_project")]
+        if fmt is None:
+            return [turn.error("export_error", code="bad_format", fragment=fmt_word)]
+        channel = _channel_of(turn)
+        if channel is None:
+            return [turn.error("slack_file_error", code="no_channel")]
+        return [turn.reply("export_sending", format=fmt, channel=channel)]
+
+    replies = deps.assistant.run(request.caller, check, write=False)
+    ack_with(deps, ack, replies)
+    if fmt is None or not replies or replies[0].error:
+        return
+    channel = str(replies[0].data["channel"])
+    deps.later(lambda: share_export(deps, request, fmt, channel, name))
+
+
+def _file_name(wanted: str | None, default: str, fmt: str) -> str:
+    """The name typed (``/ent export bilan.ods``) without folders, else the default."""
+    base = (wanted or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:100]
+    if not base or base.startswith("."):
+        return default
+    return base if base.lower().endswith("." + fmt) else f"{base}.{fmt}"
+
+
+def share_export(
+    deps: Deps, request: Request, fmt: str, channel: str, wanted: str | None
+) -> None:
+    """Build the document and upload it to the project's channel, announced by its message;
+    on failure the caller is told why and nothing shows in the channel."""
+    replies = deps.assistant.run(
+        request.caller, lambda turn: export_service.prepare(turn, fmt), write=False
+    )
+    if not replies or replies[0].error:
+        send(deps, request, replies)
+        return
+    prepared = replies[0]
+    handover: export_service.Handover = prepared.data["handover"]
+    data = content(deps.application, handover, fmt, prepared.language)
+    name = _file_name(wanted, export_service.file_name(handover.project, fmt), fmt)
+    shared = Reply("export_shared", {"actor": request.caller.user_id, "format": fmt,
+                                     "project": handover.project, "name": name},
+                   language=prepared.language)
+    try:
+        files.upload(deps.client, channel, data, name, comment(deps, shared))
+    except files.FileError as exc:
+        log.warning("export upload to %s refused: %s", channel, exc.code)
+        send(deps, request, [Reply("slack_file_error", {"code": "upload_refused",
+                                                        "detail": exc.code, "channel": channel},
+                                   error=True, language=prepared.language)])
+
+
+def comment(deps: Deps, reply: Reply) -> str:
+    """A reply as the mrkdwn text of a file's message (Slack's escaping kept)."""
+    rendered = deps.messages.slack(reply.template, reply.data, reply.language)
+    texts: list[str] = []
+    for block in rendered.blocks:
+        if block.get("type") == "section":
+            texts.append(str(block["text"]["text"]))
+        elif block.get("type") == "context":
+            texts.extend(str(element.get("text", "")) for element in block["elements"])
+    return "\n".join(texts) or rendered.text
+
+
+# ---------------------------------------------------------------------------- import
+
+
+def _import(deps: Deps, ack: Ack, request: Request, wanted: schools.FileRequest) -> None:
+    usage = "slack_people" if wanted.people else "slack_import"
+    refused = refusal(deps, request.channel, request.caller.user_id)
+    if refused is not None:
+        ack_with(deps, ack, [refused])
+        return
+
+    def check(turn: Turn) -> list[Reply]:
+        if turn.project is None:
+            return [turn.error("no_project")]
+        if not wanted.people:
+            parsed = school_import.parse_filters(wanted.filters)
+            if isinstance(parsed, school_import.FilterProblem):
+                return [turn.error("schools_error", code=parsed.code, fragment=parsed.fragment,
+                                   usage=usage)]
+        channel = _channel_of(turn)
+        if channel is None:
+            return [turn.error("slack_file_error", code="no_channel")]
+        return [turn.reply("slack_file_fetching", channel=channel, name=wanted.path,
+                           people=wanted.people)]
+
+    replies = deps.assistant.run(request.caller, check, write=False)
+    ack_with(deps, ack, replies)
+    if not replies or replies[0].error:
+        return
+    fetching = replies[0]
+    channel = str(fetching.data["channel"])
+    deps.later(lambda: import_shared(deps, request, wanted, channel, fetching.language))
+
+
+def import_shared(
+    deps: Deps, request: Request, wanted: schools.FileRequest, channel: str, language: str
+) -> None:
+    """Find, download and import the caller's CSV; all of it, or nothing and why."""
+    usage = "slack_people" if wanted.people else "slack_import"
+
+    def error(template: str, **data: Any) -> None:
+        send(deps, request, [Reply(template, {"usage": usage, **data}, error=True,
+                                   language=language)])
+
+    user = request.caller.user_id
+    try:
+        listed = files.recent_files(deps.client, channel, user)
+    except files.FileError as exc:
+        log.warning("files.list in %s failed: %s", channel, exc.code)
+        error("slack_file_error", code="list_failed", detail=exc.code, channel=channel)
+        return
+    chosen = files.choose(listed, wanted.path or None)
+    if chosen is None:
+        latest = listed[0] if listed and not wanted.path else None
+        if latest is not None:
+            error("schools_error", code="not_csv", fragment=latest.name)
+        else:
+            error("slack_file_error", code="no_file", fragment=wanted.path, channel=channel)
+        return
+    limit = school_import.MAX_BYTES
+    if chosen.size > limit:
+        error("schools_error", code="too_big", fragment=chosen.name,
+              detail=[str(limit // MEGABYTE)])
+        return
+    try:
+        data = files.download(chosen, deps.client.token or "", deps.settings.slack_api_url,
+                              limit)
+    except files.FileError as exc:
+        error("slack_file_error", code=exc.code, fragment=chosen.name, channel=channel)
+        return
+
+    def action(turn: Turn) -> list[Reply]:
+        if wanted.people:
+            return school_people.people_file(turn, data, chosen.name, wanted.filters,
+                                             usage=usage)
+        return schools.import_file(turn, data, chosen.name, wanted.filters, usage=usage)
+
+    key = f"trigger:{request.trigger}" if request.trigger else None
+    send(deps, request, deps.assistant.run(request.caller, action, key))
