@@ -24,8 +24,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app import Application
-from messages.render import Messages
+from messages.render import SLACK_USER, Messages
 from services.digest_pass import Planned, plan_digests
+from services.reminders import plan_reminders
 from services.turn import Reply
 from storage import outbox
 from storage import schedules as schedule_store
@@ -88,6 +89,13 @@ class Sent:
 class PassResult:
     planned: Planned
     sent: Sent
+    reminded: Planned = field(default_factory=Planned)
+    """Gap reminders (direct messages) and escalations queued."""
+
+
+def reachable(person: str) -> bool:
+    """A person a direct message can reach: a Slack user id, not a typed name."""
+    return SLACK_USER.match(person) is not None
 
 
 class Sender:
@@ -158,9 +166,13 @@ class Sender:
         """The ts of the message an earlier attempt posted with this row's key, if any,
         among the channel's newest :data:`LOOKUP_PAGES` pages of messages."""
         cursor: str | None = None
+        channel = row.channel
+        if reachable(channel):  # a direct message: its history is the DM channel's
+            opened = self.client.conversations_open(users=channel)
+            channel = str((opened.get("channel") or {}).get("id") or channel)
         for _page in range(LOOKUP_PAGES):
             response = self.client.conversations_history(
-                channel=row.channel, include_all_metadata=True, limit=200, cursor=cursor,
+                channel=channel, include_all_metadata=True, limit=200, cursor=cursor,
             )
             for message in response.get("messages") or []:
                 metadata = message.get("metadata") or {}
@@ -228,9 +240,10 @@ def run_pass(
     when = at or utcnow()
     render = render_payload(application.messages)
     planned = plan_digests(application.database, when, render)
+    reminded = plan_reminders(application.database, when, render, reachable)
     clock: Callable[[], datetime] = (lambda: when) if at is not None else utcnow
     sent = Sender(application.database, client, sleep).send_due(clock)
-    return PassResult(planned, sent)
+    return PassResult(planned, sent, reminded)
 
 
 def dry_run(application: Application, at: datetime | None, out: TextIO) -> Planned:
@@ -238,6 +251,10 @@ def dry_run(application: Application, at: datetime | None, out: TextIO) -> Plann
     when = at or utcnow()
     planned = plan_digests(application.database, when,
                            render_payload(application.messages, plain=True), dry_run=True)
+    reminded = plan_reminders(application.database, when,
+                              render_payload(application.messages, plain=True), reachable,
+                              dry_run=True)
+    planned.messages += reminded.messages
     with application.database.transaction() as store:
         waiting = outbox.peek(store.connection, when, 1_000)
     for message in planned.messages:
@@ -323,7 +340,8 @@ def run_cli(application: Application, args: argparse.Namespace) -> int:
         print(f"database: {type(exc).__name__}", file=sys.stderr)
         return 3
     sent = result.sent
-    print(f"{result.planned.queued} queued ({result.planned.late} late), {sent.sent} sent, "
+    print(f"{result.planned.queued} queued ({result.planned.late} late), "
+          f"{result.reminded.queued} reminder(s) and escalation(s), {sent.sent} sent, "
           f"{sent.found} already posted, {sent.failed} failed, {sent.retried} to retry",
           file=sys.stderr)
     return 0

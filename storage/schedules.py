@@ -21,8 +21,10 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     bindparam,
+    delete,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -504,3 +506,28 @@ def update_gap(connection: Connection, project_id: int, gap_key: str, **values: 
         .where(GAP_STATE.c.project_id == project_id, GAP_STATE.c.gap_key == gap_key)
         .values(**values)
     )
+
+
+def track_gaps(
+    connection: Connection, opened: Sequence[tuple[ProjectInfo, str]],
+    closed: Sequence[tuple[int, str]], at: datetime,
+) -> None:
+    """Gaps first seen open at ``at`` (those recorded keep their date), and gaps closed since
+    (forgotten: one that opens again starts over); two statements whatever their number."""
+    if opened:
+        connection.execute(_insert(connection)(GAP_STATE).on_conflict_do_nothing(), [
+            {"project_id": p.id, "gap_key": key, "workspace_id": p.workspace_id,
+             "opened_at": at, "declined_by": []} for p, key in opened
+        ])
+    if closed:
+        connection.execute(delete(GAP_STATE).where(
+            tuple_(GAP_STATE.c.project_id, GAP_STATE.c.gap_key).in_(list(closed))))
+
+
+def mark_escalated(connection: Connection, keys: Sequence[tuple[int, str]], at: datetime) -> None:
+    if keys:
+        connection.execute(
+            update(GAP_STATE)
+            .where(tuple_(GAP_STATE.c.project_id, GAP_STATE.c.gap_key).in_(list(keys)))
+            .values(escalated_at=at)
+        )

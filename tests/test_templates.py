@@ -19,6 +19,7 @@ from storage.sheet import FAMILIES, SHEET
 from storage.state import AnswerInfo, AssignmentInfo, CompetenceInfo, EntityInfo, ProjectInfo
 from storage.store import HistoryRow
 from tests.support.personal_samples import PERSONAL_SAMPLES
+from tests.support.reminder_samples import REMINDER_SAMPLES
 from tests.support.schedule_samples import SCHEDULE_SAMPLES
 from tests.support.school_samples import SCHOOL_SAMPLES
 from tests.support.slack_file_samples import SLACK_FILE_SAMPLES
@@ -264,6 +265,7 @@ SAMPLES.update(SLACK_SAMPLES)
 SAMPLES.update(SCHOOL_SAMPLES)
 SAMPLES.update(SCHEDULE_SAMPLES)
 SAMPLES.update(PERSONAL_SAMPLES)
+SAMPLES.update(REMINDER_SAMPLES)
 SAMPLES.update(SLACK_FILE_SAMPLES)
 
 
@@ -293,7 +295,7 @@ def _buttons(blocks: list[dict[str, Any]]) -> list[tuple[str, str, str | None]]:
 
 
 @pytest.mark.parametrize(
-    "template", sorted(set().union(*map(names, LANGUAGES)) - {"_lib", "_schedule"})
+    "template", sorted(set().union(*map(names, LANGUAGES)) - {"_lib", "_schedule", "_reminder"})
 )
 def test_template_renders_alike_in_every_language(messages: Messages, template: str) -> None:
     if template not in SAMPLES:

@@ -2,7 +2,8 @@
 pérenne*), the confirmations, the conversation's yes/no, and the direct-message project picker.
 
 A button's value is a competence code, or ``<project id>:<code>`` on the home tab where
-no channel says which project it is.
+no channel says which project it is; a reminder's buttons (*C'est fait*, *Reporter d'une
+semaine*, *Ce n'est pas moi*) carry ``<project id>:<gap key>``.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from bot.slack import forms
 from bot.slack.common import Place, place, refusal, send_later
 from bot.slack.deps import Deps
 from bot.slack.outbox import Origin, Private, route
-from services import actions, direct
+from services import actions, direct, reminders
 from services import forms as form_service
 from services.turn import Caller, Reply, Turn
 
 CHANGES: dict[str, Callable[[Turn, str], list[Reply]]] = {
     "gap_take": actions.take,
     "gap_keep": actions.keep,
+    **reminders.buttons(),
 }
 
 
@@ -113,7 +115,8 @@ def click(deps: Deps, body: dict[str, Any]) -> None:
 
 
 def _change(deps: Deps, clicked: Click, caller: Caller, code: str, where: Place) -> list[Reply]:
-    if clicked.action_id != "confirm_no":
+    if clicked.action_id != "confirm_no" and clicked.action_id not in reminders.BUTTONS:
+        # A reminder's buttons change only what reminders say: any contact may use them.
         refused = refusal(deps, where.project_channel, clicked.user)
         if refused is not None:
             return [refused]
