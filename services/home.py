@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from services import gaps as gap_analysis
 from services.gaps import Coverage, Gap, GapKind
 from services.turn import Reply, Turn
 from storage.home import project_ids_of
+from storage.schools import SchoolInfo, referent_schools
 from storage.state import AssignmentInfo, CompetenceInfo, EntityInfo, ProjectInfo
 
 MAX_PROJECTS = 5
@@ -15,6 +16,8 @@ MAX_LOOKED_UP = 20
 """Projects looked at for the page, some of which may be hidden (private channels)."""
 MAX_OPEN = 3
 MAX_MINE = 8
+MAX_SCHOOLS = 10
+"""Schools listed per project for their resource person (the count says the rest)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,9 @@ class ProjectHome:
     open: list[Gap] = field(default_factory=list)
     """Competences nobody is responsible for yet: anyone may take them."""
     gap_count: int = 0
+    schools: list[SchoolInfo] = field(default_factory=list)
+    """The first schools the person is the local resource person of."""
+    school_count: int = 0
 
 
 def home(turn: Turn) -> list[Reply]:
@@ -50,6 +56,13 @@ def home(turn: Turn) -> list[Reply]:
             more = True
             break
         pages.append(_project_home(turn, project))
+    local = referent_schools(turn.store.connection, caller.workspace_id, caller.user_id,
+                             [page.project.id for page in pages], MAX_SCHOOLS)
+    pages = [
+        replace(page, school_count=local[page.project.id][0], schools=local[page.project.id][1])
+        if page.project.id in local else page
+        for page in pages
+    ]
     return [turn.reply("home", user=caller.user_id, projects=pages, more=more)]
 
 

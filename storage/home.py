@@ -7,6 +7,7 @@ from sqlalchemy.engine import Connection
 
 from storage.models import Assignment, AssignmentContact, Project
 from storage.requests import DIRECT
+from storage.schools import SCHOOL
 
 ASSIGNMENT: Table = Assignment.__table__  # type: ignore[attr-defined]
 CONTACT: Table = AssignmentContact.__table__  # type: ignore[attr-defined]
@@ -16,8 +17,8 @@ PROJECT: Table = Project.__table__  # type: ignore[attr-defined]
 def project_ids_of(
     connection: Connection, workspace_id: str, user_id: str, limit: int
 ) -> list[int]:
-    """Projects where ``user_id`` is a contact, made a change, created it or chose it in DMs;
-    by name, at most ``limit``.
+    """Projects where ``user_id`` is a contact, made a change, created it, chose it in DMs or
+    is a school's resource person; by name, at most ``limit``.
 
     Each part is found through an index on (workspace, person), so the cost does not grow
     with the number of projects.
@@ -34,6 +35,9 @@ def project_ids_of(
         ),
         select(DIRECT.c.project_id).where(
             DIRECT.c.workspace_id == workspace_id, DIRECT.c.user_id == user_id
+        ),
+        select(SCHOOL.c.project_id).where(
+            SCHOOL.c.workspace_id == workspace_id, SCHOOL.c.referent == user_id
         ),
     ).subquery()
     rows = connection.execute(

@@ -407,3 +407,38 @@ def coverage(
         uncovered=tuple(_info(row) for row in uncovered),
         covers={int(row[0]): int(row[1]) for row in cover_rows},
     )
+
+
+def referent_schools(
+    connection: Connection, workspace_id: str, user_id: str, project_ids: Sequence[int],
+    limit: int,
+) -> dict[int, tuple[int, list[SchoolInfo]]]:
+    """The open schools whose resource person is ``user_id``, per project: how many, and the
+    first ``limit`` by commune and name. Two statements, through ``ix_school_referent``."""
+    if not project_ids:
+        return {}
+    mine = (
+        SCHOOL.c.workspace_id == workspace_id,
+        SCHOOL.c.referent == user_id,
+        SCHOOL.c.project_id.in_(list(project_ids)),
+        _OPEN,
+    )
+    counts = connection.execute(
+        select(SCHOOL.c.project_id, func.count()).where(*mine).group_by(SCHOOL.c.project_id)
+    ).all()
+    if not counts:
+        return {}
+    rank = func.row_number().over(
+        partition_by=SCHOOL.c.project_id,
+        order_by=(SCHOOL.c.commune, SCHOOL.c.name, SCHOOL.c.uai),
+    ).label("rank")
+    ranked = select(*_COLUMNS, SCHOOL.c.project_id.label("pid"), rank).where(*mine).subquery()
+    rows = connection.execute(
+        select(ranked).where(ranked.c.rank <= limit).order_by(ranked.c.pid, ranked.c.rank)
+    ).all()
+    found: dict[int, tuple[int, list[SchoolInfo]]] = {
+        int(pid): (int(count), []) for pid, count in counts
+    }
+    for row in rows:
+        found[int(row[len(_COLUMNS)])][1].append(_info(row[: len(_COLUMNS)]))
+    return found

@@ -13,6 +13,7 @@ import pytest
 
 from bot.app import Application
 from services import school_import
+from services.uai import expected_letter
 from storage import schools as db
 from tests.support import slack_requests as sr
 from tests.support.db import dump
@@ -348,3 +349,48 @@ def test_an_empty_resource_person_file_uses_the_people_syntax(project: SlackBot)
 
     text = answered(project)
     assert "« referents.csv » est vide" in text and "/ent ecoles referents importer" in text
+
+
+# ---------------------------------------------------------------------------- home
+
+
+def home_of(bot: SlackBot, user: str) -> str:
+    bot.fake.reset()
+    bot.send(sr.event_callback(sr.app_home_opened_event(user)))
+    [publish] = bot.fake.calls("views.publish")
+    return text_of(publish.params["view"])
+
+
+def test_the_home_of_a_resource_person_shows_their_schools(project: SlackBot) -> None:
+    bot = project
+    rows = [row(uai, f"Collège {n}", commune) for uai, n, commune in (
+        ("0350003N", "Cassin", "Cancale"), ("0350033W", "Ormeaux", "Rennes"),
+        ("0350027P", "Gayeulles", "Rennes"),
+    )]
+    bot.fake.share_file(ALICE, CHANNEL, "annuaire.csv", directory(*rows))
+    bot.command("/ent", "ecoles importer")
+    assert "personne ressource" not in home_of(bot, BOB)
+
+    bot.command("/ent", f"ecoles referent commune:Rennes <@{BOB}|bob>")
+    bot.command("/ent", "ecoles referent 0350003N Anne Martin")
+
+    home = home_of(bot, BOB)
+    assert "ENT des collèges 35" in home
+    assert "Vous êtes personne ressource de 2 écoles" in home
+    assert "0350033W Collège Ormeaux (Rennes)" in home and "0350027P Collège Gayeulles" in home
+    assert "0350003N" not in home
+    assert "personne ressource" not in home_of(bot, ALICE)
+
+
+def test_the_home_lists_ten_schools_and_counts_the_others(project: SlackBot) -> None:
+    bot = project
+    valid = [f"0350{n:03d}{expected_letter(f'0350{n:03d}')}" for n in range(100, 112)]
+    bot.fake.share_file(ALICE, CHANNEL, "annuaire.csv",
+                        directory(*(row(u, f"Ecole {u}") for u in valid)))
+    bot.command("/ent", "ecoles importer")
+    bot.command("/ent", f"ecoles referent commune:Rennes <@{BOB}|bob>")
+
+    home = home_of(bot, BOB)
+
+    assert "personne ressource de 12 écoles" in home
+    assert home.count("• 0350") == 10 and "Et 2 autres : `/ent ecoles`" in home
