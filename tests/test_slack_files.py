@@ -394,3 +394,10 @@ def test_the_home_lists_ten_schools_and_counts_the_others(project: SlackBot) -> 
 
     assert "personne ressource de 12 écoles" in home
     assert home.count("• 0350") == 10 and "Et 2 autres : `/ent ecoles`" in home
+
+
+def test_the_manifest_asks_for_the_file_scopes() -> None:
+    manifest = (Path(__file__).resolve().parents[1] / "manifest.yml").read_text("utf-8")
+    lines = {line.strip() for line in manifest.splitlines()}
+
+    assert {"- files:read", "- files:write"} <= lines
