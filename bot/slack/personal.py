@@ -8,8 +8,9 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack
-from slack_sdk.errors import SlackApiError, SlackClientError, SlackRequestError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.slack import files
 from bot.slack.common import ack_with
 from bot.slack.deps import Deps
 from services import personal_data
@@ -52,9 +53,9 @@ def send_export(deps: Deps, user: str, exported: Reply) -> None:
     try:
         opened = deps.client.conversations_open(users=user)
         channel = str((opened.get("channel") or {}).get("id") or "")
-        deps.client.files_upload_v2(
-            channel=channel, content=exported.data["content"].encode("utf-8"),
-            filename=exported.data["file_name"], title=exported.data["file_name"],
-        )
-    except (SlackApiError, SlackClientError, SlackRequestError, OSError) as exc:
+        files.upload(deps.client, channel, exported.data["content"].encode("utf-8"),
+                     exported.data["file_name"])
+    except (SlackApiError, SlackClientError, OSError) as exc:
         log.warning("could not send a personal-data export: %s", type(exc).__name__)
+    except files.FileError as exc:
+        log.warning("could not send a personal-data export: %s", exc.code)
