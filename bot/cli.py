@@ -29,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot import scheduler
 
     scheduler.add_parser(sub)
+    from bot import rgpd
+
+    rgpd.add_parser(sub)
     return parser
 
 
@@ -68,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(settings)
     app = build(settings)
     try:
+        if args.command == "rgpd":
+            from bot import rgpd
+
+            return rgpd.run(app, args)
         if args.command in {"digests", "syntheses"}:
             from bot import scheduler
 

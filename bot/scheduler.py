@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app import Application
 from messages.render import SLACK_USER, Messages
+from services import retention
 from services.digest_pass import Planned, plan_digests
 from services.reminders import plan_reminders
 from services.turn import Reply
@@ -243,6 +244,9 @@ def run_pass(
     reminded = plan_reminders(application.database, when, render, reachable)
     clock: Callable[[], datetime] = (lambda: when) if at is not None else utcnow
     sent = Sender(application.database, client, sleep).send_due(clock)
+    settings = application.settings
+    retention.purge(application.database, when, settings.personal_retention_months,
+                    settings.uninstall_grace_days)
     return PassResult(planned, sent, reminded)
 
 

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     http_timeout: int = Field(default=10, ge=1, le=300)
     """Seconds a client may stay silent mid-request (or idle between requests) before its
     connection is closed."""
+    personal_retention_months: int = Field(default=12, ge=1, le=120)
+    """Months after a project is closed before its people are pseudonymised."""
+    uninstall_grace_days: int = Field(default=30, ge=0, le=365)
+    """Days after the app is uninstalled from a workspace before its data is deleted."""
 
     @field_validator("timezone")
     @classmethod

@@ -10,12 +10,14 @@ from services import (
     assignments,
     changes,
     conversation,
+    departures,
     details,
     entities,
     export,
     personal_data,
     projects,
     reports,
+    retention,
     schedule_commands,
     school_people,
     schools,
@@ -138,6 +140,10 @@ _PROJECT_ACTIONS = {
     "zone": "zone",
     "chef": "lead",
     "lead": "lead",
+    "clore": "close",
+    "cloturer": "close",
+    "fermer": "close",
+    "close": "close",
 }
 _LANGUAGES = {
     "fr": "fr",
@@ -185,6 +191,8 @@ def _unknown_word(turn: Turn, word: str, choices: dict[str, str], usage: str) ->
 
 _READ_ONLY = frozenset({"help", "status", "gaps", "history", "export"})
 _LISTS = {"entity": _ENTITY_ACTIONS, "competence": _COMPETENCE_ACTIONS}
+_ANY_TIME = frozenset({"help", "my_data", "forget"})
+"""Allowed on a closed project, which is otherwise read-only."""
 _SHOW_WHEN_BARE = frozenset({"factors", "project"})
 
 
@@ -206,6 +214,8 @@ def changes_project(command: str, text: str) -> bool:
     sub, rest = _subcommand(text)
     if sub in _READ_ONLY:
         return False
+    if sub == "my_data":
+        return personal_data.changes(rest)
     if sub == "my_data":
         return personal_data.changes(rest)
     action, _args = _split_word(rest)
@@ -234,6 +244,12 @@ def is_help(command: str, text: str) -> bool:
 def run(turn: Turn, command: str, text: str) -> list[Reply]:
     """Run one slash command; the adapters give the command name and its text."""
     name = command.strip().lower()
+    if name in (ENT, ASSIGN) and _subcommand(text)[0] not in _ANY_TIME and changes_project(
+        name, text
+    ):
+        refused = retention.closed_refusal(turn)
+        if refused is not None:
+            return [refused]
     if name == ASSIGN:
         if not text.strip():
             return [turn.reply("assign_usage")]
@@ -265,7 +281,8 @@ def run(turn: Turn, command: str, text: str) -> list[Reply]:
         "unassign": unassign_command,
         "undo": lambda t, p, _r: [undo.undo(t, p)],
         "assign": lambda t, _p, r: [assign_text(t, r)],
-        "contact": lambda t, p, r: [details.add_contacts(t, p, r)],
+        "contact": lambda t, p, r: departures.remove_command(t, p, r)
+        if departures.is_remove(r) else [details.add_contacts(t, p, r)],
         "provider": lambda t, p, r: [details.set_text(t, p, "provider", r, "provider")],
         "service_level": lambda t, p, r: [
             details.set_text(t, p, "service_level", r, "service_level")
@@ -276,6 +293,7 @@ def run(turn: Turn, command: str, text: str) -> list[Reply]:
         "schools": schools.command,
         "export": export.console_only,
         "local": lambda t, p, r: [school_people.local_command(t, p, r)],
+        "forget": personal_data.forget,
         "forget": personal_data.forget,
         "schedule": schedule_commands.command,
         "digest": lambda t, p, _r: schedule_commands.digest_now(t, p),
@@ -579,6 +597,8 @@ def project_command(turn: Turn, rest: str) -> Reply:
         return schedule_commands.set_zone(turn, project, args)
     if action == "lead":
         return schedule_commands.set_lead(turn, project, args)
+    if action == "close":
+        return retention.close(turn, project)
     if action == "rename":
         return projects.rename(turn, project, name, "project_rename")
     if action == "territory":

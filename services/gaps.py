@@ -27,6 +27,8 @@ class GapKind(StrEnum):
     KEEP_UNDECIDED = "keep_undecided"
     QUESTION_UNANSWERED = "question_unanswered"
     FACTOR_PENDING = "factor_pending"
+    CONTACT_LEFT = "contact_left"
+    """The only contact of an assigned competence left (deactivated, or left the channel)."""
 
 
 class Severity(IntEnum):
@@ -99,8 +101,12 @@ def coverage(state: ProjectState) -> tuple[Coverage, list[Coverage]]:
     return overall, by_family
 
 
-def analyse(state: ProjectState) -> list[Gap]:
-    """Every gap of the project, most severe first, then in the sheet's order."""
+def analyse(state: ProjectState, left: frozenset[int] | set[int] = frozenset()) -> list[Gap]:
+    """Every gap of the project, most severe first, then in the sheet's order.
+
+    ``left``: competences whose only contact left; with no contact now, their gap is
+    “contact parti” rather than “no contact”.
+    """
     pilot = pilot_entity(state)
     gaps: list[Gap] = []
     for competence in state.competences:
@@ -112,7 +118,9 @@ def analyse(state: ProjectState) -> list[Gap]:
         else:
             contacts = assignment.contacts
             keep = assignment.keep
-            if not contacts:
+            if not contacts and competence.id in left:
+                gaps.append(Gap(GapKind.CONTACT_LEFT, Severity.HIGH, competence, owner=entity))
+            elif not contacts:
                 gaps.append(Gap(GapKind.NO_CONTACT, Severity.MEDIUM, competence, owner=entity))
             if assignment.sourcing is None:
                 gaps.append(

@@ -183,21 +183,6 @@ def erase_person(turn: Turn, target: str, reason: str) -> int:
     return number
 
 
-def pseudonymise_project(turn: Turn, project_id: int) -> int:
-    """Retention: every person of the project becomes a pseudonym, in this project only."""
-    connection = turn.store.connection
-    workspace = turn.caller.workspace_id
-    people = sorted(privacy.project_people(connection, workspace, project_id))
-    for person in people:
-        if person.startswith("personne effacée n°") or person == SYSTEM:
-            continue
-        number = privacy.new_pseudonym(connection, workspace, "retention")
-        privacy.erase(connection, workspace, [person], PSEUDONYM.format(number=number),
-                      remove=False, project_id=project_id)
-    privacy.request_checkpoint(connection)
-    return len(people)
-
-
 def summarise(turn: Turn, person: str) -> Summary:
     store = turn.store
     workspace = turn.caller.workspace_id

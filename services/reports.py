@@ -5,7 +5,8 @@ from __future__ import annotations
 from services import gaps as gap_analysis
 from services.text import match_key
 from services.turn import Reply, Turn
-from storage.state import CompetenceInfo, ProjectInfo
+from storage.privacy import contacts_left
+from storage.state import CompetenceInfo, ProjectInfo, ProjectState
 
 
 def status(turn: Turn, project: ProjectInfo) -> Reply:
@@ -55,6 +56,13 @@ def gaps_page(rest: str) -> int | str | None:
     return rest.strip()
 
 
+def _left(turn: Turn, state: ProjectState) -> set[int]:
+    """Competences whose only contact left; looked up only when one has no contact."""
+    if all(a.contacts or a.entity_id is None for a in state.assignments.values()):
+        return set()
+    return contacts_left(turn.store.connection, state.project.id)
+
+
 def gaps(turn: Turn, project: ProjectInfo, rest: str = "") -> Reply:
     """The gaps, most severe first, ten at a time (``page N``) or all (``tout``)."""
     page = gaps_page(rest)
@@ -65,7 +73,7 @@ def gaps(turn: Turn, project: ProjectInfo, rest: str = "") -> Reply:
     return turn.reply(
         "gaps",
         project=project,
-        gaps=gap_analysis.analyse(state),
+        gaps=gap_analysis.analyse(state, _left(turn, state)),
         overall=overall,
         families=families,
         page=page or 1,

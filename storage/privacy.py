@@ -136,12 +136,19 @@ def _marked_tables() -> list[tuple[Table, list[Marked]]]:
     return [(SQLModel.metadata.tables[name], marks) for name, marks in by_table.items()]
 
 
+def _project_column(table: Table) -> Any:
+    """The column naming a row's project (the project table's own id), or None."""
+    if table.name == "project":
+        return table.c.id
+    return table.c.project_id if "project_id" in table.c else None
+
+
 def _scope(table: Table, workspace_id: str, project_id: int | None) -> Any:
     conditions = []
     if "workspace_id" in table.c:
         conditions.append(table.c.workspace_id == workspace_id)
     if project_id is not None:
-        conditions.append(table.c.project_id == project_id)
+        conditions.append(_project_column(table) == project_id)
     return and_(*conditions)
 
 
@@ -175,7 +182,7 @@ def find(
     pattern = _pattern(identities)
     found: list[Found] = []
     for table, marks in _marked_tables():
-        if project_id is not None and "project_id" not in table.c:
+        if project_id is not None and _project_column(table) is None:
             continue
         rows = connection.execute(
             select(table).where(
@@ -418,7 +425,7 @@ def project_people(connection: Connection, workspace_id: str, project_id: int) -
     """Every person the project's rows name in identity columns."""
     found: set[str] = set()
     for table, marks in _marked_tables():
-        if "project_id" not in table.c:
+        if _project_column(table) is None:
             continue
         for marked in marks:
             if marked.erase is Erase.TEXT:

@@ -20,6 +20,7 @@ from storage.state import AnswerInfo, AssignmentInfo, CompetenceInfo, EntityInfo
 from storage.store import HistoryRow
 from tests.support.personal_samples import PERSONAL_SAMPLES
 from tests.support.reminder_samples import REMINDER_SAMPLES
+from tests.support.personal_samples import PERSONAL_SAMPLES
 from tests.support.schedule_samples import SCHEDULE_SAMPLES
 from tests.support.school_samples import SCHOOL_SAMPLES
 from tests.support.slack_file_samples import SLACK_FILE_SAMPLES
@@ -51,6 +52,7 @@ GAPS = [
     Gap(GapKind.NO_SOURCING, Severity.LOW, C[0], owner=DSI),
     Gap(GapKind.KEEP_UNDECIDED, Severity.LOW, C[3]),
     Gap(GapKind.FACTOR_PENDING, Severity.LOW, factor=1),
+    Gap(GapKind.CONTACT_LEFT, Severity.HIGH, C[5], owner=DSI),
 ]
 HISTORY = [
     HistoryRow(AT, "U0ALICE", "assignment", "hebergement", field, None, "x", 7)
@@ -264,6 +266,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
 SAMPLES.update(SLACK_SAMPLES)
 SAMPLES.update(SCHOOL_SAMPLES)
 SAMPLES.update(SCHEDULE_SAMPLES)
+SAMPLES.update(PERSONAL_SAMPLES)
 SAMPLES.update(PERSONAL_SAMPLES)
 SAMPLES.update(REMINDER_SAMPLES)
 SAMPLES.update(SLACK_FILE_SAMPLES)

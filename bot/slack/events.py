@@ -16,6 +16,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot.slack import departures
 from bot.slack.common import is_direct, refusal
 from bot.slack.delivery import deliver
 from bot.slack.deps import Deps
@@ -35,6 +36,9 @@ def register(app: App, deps: Deps) -> None:
     handlers: dict[str, Handler] = {
         "member_joined_channel": on_joined, "message": on_message, "app_mention": on_mention,
         "channel_archive": on_archived, "member_left_channel": on_left,
+        "user_change": departures.on_user_change,
+        "app_uninstalled": departures.on_uninstalled,
+        "tokens_revoked": departures.on_uninstalled,
     }
     for name, handler in handlers.items():
         app.event(name)(after_ack(deps, handler))
@@ -96,6 +100,8 @@ def on_left(
     deps.members.forget(channel)
     if event.get("user") == bot_user:
         _pause(deps, body, event, "not_in_channel")
+    else:
+        departures.on_left_channel(deps, body, event, bot_user)
 
 
 def _pause(deps: Deps, body: dict[str, Any], event: dict[str, Any], reason: str) -> None:
