@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TextIO
 
 from bot import console_files
 from bot.app import Application
+from bot.console_render import Terminal
 from services.turn import Caller, Reply
 
 log = logging.getLogger(__name__)
@@ -37,14 +42,13 @@ def run(app: Application, user: str, stdin: TextIO, stdout: TextIO) -> int:
         timezone=app.settings.timezone,
     )
     interactive = stdin.isatty()
+    terminal = Terminal(app.messages, stdout, color=_is_terminal(stdout))
+    read = _line_reader(stdin, stdout, interactive)
     if interactive:
-        _print(app, stdout, [Reply("console_intro", language=caller.language)])
+        _print(app, terminal, [Reply("console_intro", language=caller.language)])
     while True:
-        if interactive:
-            stdout.write("> ")
-            stdout.flush()
-        line = stdin.readline()
-        if not line:
+        line = read()
+        if line is None:
             return 0
         line = line.rstrip("\r\n")
         if not line.strip():
@@ -56,19 +60,47 @@ def run(app: Application, user: str, stdin: TextIO, stdout: TextIO) -> int:
         else:
             handled = console_files.handle(app, caller, *parsed)
             replies = handled if handled is not None else app.assistant.command(caller, *parsed)
-        _print(app, stdout, replies)
+        _print(app, terminal, replies)
 
 
-def _print(app: Application, stdout: TextIO, replies: list[Reply]) -> None:
+def _is_terminal(stdout: TextIO) -> bool:
+    """Colours and styles only on a terminal, and never when ``NO_COLOR`` is set."""
+    return stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _line_reader(stdin: TextIO, stdout: TextIO, interactive: bool) -> Callable[[], str | None]:
+    """The next typed line, or None at the end. Interactive, with line editing and
+    history (readline) when the console reads the process's own terminal."""
+    if interactive and stdin is sys.stdin and stdout is sys.stdout:
+        with contextlib.suppress(ImportError):
+            import readline  # noqa: F401  (input() edits lines once it is loaded)
+
+        def prompt() -> str | None:
+            try:
+                return input("> ")
+            except (EOFError, KeyboardInterrupt):
+                stdout.write("\n")
+                return None
+
+        return prompt
+
+    def plain() -> str | None:
+        if interactive:
+            stdout.write("> ")
+            stdout.flush()
+        return stdin.readline() or None
+
+    return plain
+
+
+def _print(app: Application, terminal: Terminal, replies: list[Reply]) -> None:
     for reply in replies:
-        stdout.write(_text(app, reply) + "\n\n")
-    stdout.flush()
-
-
-def _text(app: Application, reply: Reply) -> str:
-    """The reply as text; a reply that can't be rendered says so and the console goes on."""
-    try:
-        return app.messages.plain(reply.template, reply.data, reply.language)
-    except Exception:
-        log.exception("could not render %s (code %s)", reply.template, reply.data.get("code"))
-        return app.messages.plain("internal_error", {}, reply.language)
+        try:
+            terminal.show(reply)
+        except OSError:
+            raise  # the reader went away: cli.main stops quietly
+        except Exception:
+            log.exception("could not render %s (code %s)", reply.template,
+                          reply.data.get("code"))
+            terminal.show(Reply("internal_error", language=reply.language))
+    terminal.flush()

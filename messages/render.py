@@ -112,6 +112,11 @@ class Messages:
         text = "\n".join(lines).strip("\n")
         return EMOJI_CODE.sub(lambda m: EMOJI.get(m.group(0), m.group(0)), text)
 
+    def marked(self, template: str, data: Mapping[str, Any], language: str = "fr") -> str:
+        """The reply's plain source, line markers and mrkdwn kept: for renderers of their
+        own (the terminal's) that turn them into styles."""
+        return self._render(False, template, data, language)
+
     def slack(self, template: str, data: Mapping[str, Any], language: str = "fr") -> Rendered:
         """The reply as Block Kit blocks plus its notification text."""
         source = self._render(True, template, data, language)

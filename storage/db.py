@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,8 +127,42 @@ def alembic_config(engine: Engine) -> Any:
     return config
 
 
+_REVISION = re.compile(r"""^(down_revision|revision)\s*(?::[^=]*)?=\s*["']?([^"'\s]+)""", re.M)
+
+
+def head_revision() -> str | None:
+    """The newest migration, read from the files without loading Alembic (a start-up
+    with a current schema needs nothing more); None when it cannot be told."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = dict(_REVISION.findall(path.read_text(encoding="utf-8")))
+        if "revision" not in found:
+            return None
+        revisions.add(found["revision"])
+        parents.add(found.get("down_revision", "None"))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether the database is already at the newest migration (one query)."""
+    head = head_revision()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    except exc.SQLAlchemyError:
+        return False
+    return [row[0] for row in rows] == [head]
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (the newest by default)."""
+    """Bring the schema to ``revision`` (the newest by default); Alembic is loaded only
+    when there is something to do."""
+    if revision == "head" and is_current(engine):
+        return
     from alembic import command
 
     command.upgrade(alembic_config(engine), revision)

@@ -260,6 +260,15 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"actor": "bob", "competences": [], "factors": [], "fields": ["territory_kind", "name"]},
     ],
     "undo_nothing": [{}],
+    "terminal_status": [STATUS, {**STATUS, "gap_count": 0, "pilot": None}],
+    "terminal_gaps": [
+        {"project": PROJECT, "gaps": [], "overall": Coverage(None, 19, 19), "families": FAMILY,
+         "page": 1, "per_page": 10},
+        {"project": PROJECT, "gaps": GAPS * 2, "overall": OVERALL, "families": FAMILY,
+         "page": 1, "per_page": 10},
+        {"project": PROJECT, "gaps": GAPS * 2, "overall": OVERALL, "families": FAMILY,
+         "page": 1, "per_page": None},
+    ],
     "undo_refused": [{"action": a, "subject": "x"}
                      for a in ("changed_since", "entity_gone", "answer")],
 }
