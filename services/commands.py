@@ -216,8 +216,6 @@ def changes_project(command: str, text: str) -> bool:
         return False
     if sub == "my_data":
         return personal_data.changes(rest)
-    if sub == "my_data":
-        return personal_data.changes(rest)
     action, _args = _split_word(rest)
     if sub in _LISTS:
         return bool(action) and _LISTS[sub].get(normalize(action)) != "list"
@@ -293,7 +291,6 @@ def run(turn: Turn, command: str, text: str) -> list[Reply]:
         "schools": schools.command,
         "export": export.console_only,
         "local": lambda t, p, r: [school_people.local_command(t, p, r)],
-        "forget": personal_data.forget,
         "forget": personal_data.forget,
         "schedule": schedule_commands.command,
         "digest": lambda t, p, _r: schedule_commands.digest_now(t, p),

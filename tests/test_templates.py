@@ -20,7 +20,6 @@ from storage.state import AnswerInfo, AssignmentInfo, CompetenceInfo, EntityInfo
 from storage.store import HistoryRow
 from tests.support.personal_samples import PERSONAL_SAMPLES
 from tests.support.reminder_samples import REMINDER_SAMPLES
-from tests.support.personal_samples import PERSONAL_SAMPLES
 from tests.support.schedule_samples import SCHEDULE_SAMPLES
 from tests.support.school_samples import SCHOOL_SAMPLES
 from tests.support.slack_file_samples import SLACK_FILE_SAMPLES
@@ -275,7 +274,6 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
 SAMPLES.update(SLACK_SAMPLES)
 SAMPLES.update(SCHOOL_SAMPLES)
 SAMPLES.update(SCHEDULE_SAMPLES)
-SAMPLES.update(PERSONAL_SAMPLES)
 SAMPLES.update(PERSONAL_SAMPLES)
 SAMPLES.update(REMINDER_SAMPLES)
 SAMPLES.update(SLACK_FILE_SAMPLES)
