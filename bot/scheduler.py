@@ -199,7 +199,7 @@ class Sender:
             delay = BACKOFF[min(row.attempts, len(BACKOFF) - 1)]
             self._record(lambda c: outbox.retry_at(c, row.id, now() + delay, f"http_{status}"))
             result.retried += 1
-        elif error in PAUSING and row.project_id is not None:
+        elif error in PAUSING and row.project_id is not None and row.kind != outbox.NOTICE:
             project_id = row.project_id
             log.warning("post %s refused by Slack (%s): schedules of project %s paused",
                         row.id, error, project_id)

@@ -24,11 +24,18 @@ class _Rollback(Exception):
         self.replies = replies
 
 
+Notices = Callable[[Turn, list[Reply]], list[Reply]]
+"""A port for the public replies of a change (given by a chat adapter): called in the
+change's transaction, it queues them in the outbox with the turn's store and returns the
+replies, marked so the adapter sends the queued rows rather than posting them itself."""
+
+
 class Assistant:
     """Commands and messages in, replies out; built by the app factory."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, notices: Notices | None = None) -> None:
         self.database = database
+        self.notices = notices
 
     def command(
         self, caller: Caller, command: str, text: str, key: str | None = None
@@ -77,6 +84,8 @@ class Assistant:
             replies = guarded(turn)
             if any(reply.error for reply in replies):
                 raise _Rollback(replies)
+            if self.notices is not None and any(reply.public for reply in replies):
+                replies = self.notices(turn, replies)
             return replies
 
         try:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Table, func, select, update
+from sqlalchemy import JSON, Column, DateTime, Index, Table, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
@@ -23,6 +23,8 @@ from sqlmodel import Field, SQLModel
 from storage.personal import Category, Erase, personal
 from storage.store import utcnow
 
+NOTICE = "notice"
+"""The kind of a change's public reply (its project's schedules are not paused by it)."""
 PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
@@ -101,19 +103,21 @@ def _insert(connection: Connection) -> Any:
 
 
 def enqueue(
-    connection: Connection, messages: Sequence[Message], now: datetime | None = None
+    connection: Connection, messages: Sequence[Message], now: datetime | None = None,
+    due: datetime | None = None,
 ) -> int:
-    """Queue ``messages`` in the caller's transaction (one statement), due at ``now``; keys
-    already queued are left alone. How many rows the statement was given."""
+    """Queue ``messages`` in the caller's transaction (one statement), due at ``due`` (else
+    ``now``); keys already queued are left alone. How many rows the statement was given."""
     if not messages:
         return 0
     now = now or utcnow()
+    due = due or now
     connection.execute(
         _insert(connection)(OUTBOX).on_conflict_do_nothing(index_elements=[OUTBOX.c.key]),
         [
             {"key": m.key, "workspace_id": m.workspace_id, "project_id": m.project_id,
              "kind": m.kind, "channel": m.channel, "payload": m.payload, "state": PENDING,
-             "attempts": 0, "next_attempt_at": now, "slot": m.slot, "late": m.late,
+             "attempts": 0, "next_attempt_at": due, "slot": m.slot, "late": m.late,
              "created_at": now}
             for m in messages
         ],
@@ -147,6 +151,29 @@ def claim(connection: Connection, now: datetime, limit: int,
     return [Claimed(*row) for row in rows]
 
 
+def claim_keys(
+    connection: Connection, keys: Sequence[str], now: datetime, lease: timedelta = LEASE
+) -> list[Claimed]:
+    """Lease the rows of ``keys`` still to send, never attempted or due again (the process
+    that queued them sends them at once; another runner holding one is skipped)."""
+    if not keys:
+        return []
+    rows = connection.execute(
+        select(*_COLUMNS)
+        .where(OUTBOX.c.key.in_(list(keys)), OUTBOX.c.state == PENDING,
+               or_(OUTBOX.c.attempts == 0, OUTBOX.c.next_attempt_at <= now))
+        .order_by(OUTBOX.c.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if rows:
+        connection.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_([row[0] for row in rows]))
+            .values(attempts=OUTBOX.c.attempts + 1, next_attempt_at=now + lease)
+        )
+    return [Claimed(*row) for row in rows]
+
+
 def peek(connection: Connection, now: datetime, limit: int) -> list[Claimed]:
     """The rows a claim would take, without leasing them (dry runs)."""
     rows = connection.execute(
@@ -163,11 +190,21 @@ def mark_sent(connection: Connection, row_id: int, ts: str | None, now: datetime
         update(OUTBOX).where(OUTBOX.c.id == row_id)
         .values(state=SENT, ts=ts, sent_at=now, error=None)
     )
+    _forget_notice(connection, row_id)
 
 
 def mark_failed(connection: Connection, row_id: int, error: str) -> None:
     connection.execute(
         update(OUTBOX).where(OUTBOX.c.id == row_id).values(state=FAILED, error=error[:64])
+    )
+    _forget_notice(connection, row_id)
+
+
+def _forget_notice(connection: Connection, row_id: int) -> None:
+    """A change notice handled keeps no copy of what it said (names, free text): the
+    channel has it, and the history holds the change."""
+    connection.execute(
+        update(OUTBOX).where(OUTBOX.c.id == row_id, OUTBOX.c.kind == NOTICE).values(payload={})
     )
 
 

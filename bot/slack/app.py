@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -19,9 +20,10 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from bot.app import Application
-from bot.slack import actions, commands, events, home, middleware, views
+from bot.slack import actions, commands, events, home, middleware, notices, views
 from bot.slack.deps import Deps, Later
 from bot.slack.members import Members
+from services.assistant import Assistant
 from services.chat import Chat
 from services.turn import Reply
 
@@ -90,6 +92,9 @@ def create_app(
     for it.
     """
     settings = application.settings
+    # A change's public replies go through the outbox: sent after the commit, never lost.
+    application = dataclasses.replace(application, assistant=Assistant(
+        application.database, notices.port(application.messages)))
     if not any(isinstance(known, _SameToken) for known in log.filters):
         log.addFilter(_SameToken())
     client = web_client(application)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
+from bot.slack import notices
 from bot.slack.deps import Deps
 from bot.slack.outbox import Kind, Post, chunks, render
 from messages.render import Rendered
@@ -25,7 +26,8 @@ def deliver(deps: Deps, posts: Sequence[Post]) -> None:
     """Send every post; a failure is logged and the others still go."""
     for post in posts:
         try:
-            _send(deps, post)
+            notices.deliver(deps, post, lambda chosen: _send(deps, chosen),
+                            lambda chosen: _elsewhere(deps, chosen))
         except (SlackApiError, SlackClientError, OSError) as exc:
             where = post.channel or (user_ref(post.user) if post.user else None)
             log.warning("could not send %s to %s: %s", post.kind, where, exc)
@@ -71,6 +73,16 @@ def _public(deps: Deps, post: Post, channel: str, rendered: Rendered) -> None:
         if exc.response.get("error") not in NOT_POSTABLE or not post.response_url:
             raise
         respond(deps, post.response_url, rendered, response_type="in_channel")
+
+
+def _elsewhere(deps: Deps, post: Post) -> None:
+    """A change the bot cannot post in its channel: shown there through the request's
+    response_url, if it has one."""
+    if post.response_url:
+        respond(deps, post.response_url, render(deps.messages, post.replies),
+                response_type="in_channel")
+    else:
+        log.warning("could not post a change in %s", post.channel)
 
 
 def _conversation_thread(deps: Deps, post: Post, channel: str) -> tuple[str, str] | None:

@@ -1,0 +1,145 @@
+"""Change notices through the outbox: a change's public replies are queued in the change's own
+transaction, then sent right after the commit by this process, or by any later due pass if
+it died before (``ent-bot run``'s scheduler, ``ent-bot digests --due``).
+
+:func:`port` is what the Slack app factory gives :class:`~services.assistant.Assistant`: it
+renders the request's public replies as one message for the project's channel and queues
+it, due only after :data:`GRACE` so that a pass leaves it to the process that queued it.
+:func:`deliver` then sends the queued rows of a routed post, with the outbox key in the
+message metadata (a pass finding an earlier attempt in the channel's history records it
+instead of posting again). A notice routed into a thread (the conversation) is posted in
+that thread as before and recorded; if the process died first, a pass posts it in the
+channel.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.scheduler import BACKOFF, METADATA_EVENT
+from bot.slack.deps import Deps
+from bot.slack.outbox import MAX_BLOCKS, Kind, Post, render
+from messages.render import Messages
+from services.assistant import Notices
+from services.turn import Reply, Turn
+from storage import outbox
+from storage.store import Store, utcnow
+
+log = logging.getLogger(__name__)
+
+KEY = "_notice"
+"""Where a queued public reply carries its outbox key (in its data)."""
+GRACE = timedelta(seconds=30)
+NOT_POSTABLE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+
+
+def port(messages: Messages) -> Notices:
+    """Queue a change's public replies in its transaction (one outbox row per request)."""
+
+    def queue(turn: Turn, replies: list[Reply]) -> list[Reply]:
+        public = [reply for reply in replies if reply.public]
+        project = turn.project
+        channel = (project.channel_id if project else None) or turn.caller.channel_id
+        if not public or not channel or channel.startswith("D"):
+            return replies
+        rendered = render(messages, public)
+        if len(rendered.blocks) > MAX_BLOCKS:
+            return replies  # posted in several messages, after the acknowledgement
+        key = f"notice:{uuid.uuid4().hex}"
+        now = utcnow()
+        outbox.enqueue(turn.store.connection, [outbox.Message(
+            key=key, workspace_id=turn.caller.workspace_id,
+            project_id=project.id if project else None, kind=outbox.NOTICE, channel=channel,
+            payload={"text": rendered.text, "blocks": rendered.blocks},
+        )], now, due=now + GRACE)
+        return [
+            dataclasses.replace(reply, data={**reply.data, KEY: key}) if reply.public else reply
+            for reply in replies
+        ]
+
+    return queue
+
+
+def key_of(reply: Reply) -> str | None:
+    key = reply.data.get(KEY)
+    return key if isinstance(key, str) else None
+
+
+def deliver(
+    deps: Deps, post: Post, send: Callable[[Post], None], elsewhere: Callable[[Post], None]
+) -> None:
+    """Send ``post``: its queued notices from the outbox, the rest with ``send``; notices
+    the bot cannot post in their channel with ``elsewhere``."""
+    keys = list(dict.fromkeys(k for reply in post.replies if (k := key_of(reply))))
+    if not keys:
+        send(post)
+        return
+    database = deps.application.database
+    claimed = database.attempt(
+        lambda store: outbox.claim_keys(store.connection, keys, utcnow())
+    )
+    mine = {row.key for row in claimed}
+    if post.kind is Kind.CHANNEL and post.channel:
+        rest = tuple(reply for reply in post.replies if key_of(reply) is None)
+        refused = tuple(
+            reply for row in claimed if not _post_row(deps, row)
+            for reply in post.replies if key_of(reply) == row.key
+        )
+        if rest:
+            send(dataclasses.replace(post, replies=rest))
+        if refused:
+            elsewhere(dataclasses.replace(post, replies=refused))
+        return
+    replies = tuple(r for r in post.replies if key_of(r) is None or key_of(r) in mine)
+    if replies:
+        send(dataclasses.replace(post, replies=replies))
+    _record(deps, claimed, None)
+
+
+def _post_row(deps: Deps, row: outbox.Claimed) -> bool:
+    """Post a claimed row in its channel; False when the bot cannot post there (the caller
+    answers another way: the row is recorded as failed)."""
+    try:
+        response = deps.client.chat_postMessage(
+            channel=row.channel, text=row.payload.get("text", ""),
+            blocks=row.payload.get("blocks"), unfurl_links=False, unfurl_media=False,
+            metadata={"event_type": METADATA_EVENT, "event_payload": {"key": row.key}},
+        )
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or "")
+        if error in NOT_POSTABLE:
+            deps.application.database.attempt(
+                lambda store: outbox.mark_failed(store.connection, row.id, error))
+            return False
+        _later(deps, row, error or f"http_{exc.response.status_code}")
+        return True
+    except (SlackClientError, OSError) as exc:
+        # It may have been posted: the pass that tries again looks for it first.
+        _later(deps, row, type(exc).__name__)
+        return True
+    _record(deps, [row], str(response.get("ts") or ""))
+    return True
+
+
+def _later(deps: Deps, row: outbox.Claimed, reason: str) -> None:
+    log.warning("notice %s not sent (%s): left to the next pass", row.id, reason)
+    when = utcnow() + BACKOFF[0]
+    deps.application.database.attempt(
+        lambda store: outbox.retry_at(store.connection, row.id, when, reason))
+
+
+def _record(deps: Deps, rows: list[outbox.Claimed], ts: str | None) -> None:
+    if rows:
+        now = utcnow()
+
+        def record(store: Store) -> None:
+            for row in rows:
+                outbox.mark_sent(store.connection, row.id, ts, now)
+
+        deps.application.database.attempt(record)
