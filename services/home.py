@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from services import gaps as gap_analysis
 from services.gaps import Coverage, Gap, GapKind
 from services.turn import Reply, Turn
+from storage import schedules as schedule_store
 from storage.home import project_ids_of
 from storage.schools import SchoolInfo, referent_schools
 from storage.state import AssignmentInfo, CompetenceInfo, EntityInfo, ProjectInfo
@@ -37,6 +38,9 @@ class ProjectHome:
     open: list[Gap] = field(default_factory=list)
     """Competences nobody is responsible for yet: anyone may take them."""
     gap_count: int = 0
+    paused: str | None = None
+    """Why the project's digests and reminders are paused (``command``, or the Slack
+    error or event that paused them), None when they run."""
     schools: list[SchoolInfo] = field(default_factory=list)
     """The first schools the person is the local resource person of."""
     school_count: int = 0
@@ -79,6 +83,8 @@ def _project_home(turn: Turn, project: ProjectInfo) -> ProjectHome:
     every = gap_analysis.analyse(state)
     theirs = [g for g in every if g.competence is not None and g.competence.id in mine_ids]
     unassigned = [g for g in every if g.kind is GapKind.UNASSIGNED]
+    calendar = schedule_store.calendar(turn.store.connection, project.id)
     return ProjectHome(
-        project, overall, mine[:MAX_MINE], theirs[:MAX_MINE], unassigned[:MAX_OPEN], len(every)
+        project, overall, mine[:MAX_MINE], theirs[:MAX_MINE], unassigned[:MAX_OPEN], len(every),
+        (calendar.paused_reason or "command") if calendar.paused else None,
     )

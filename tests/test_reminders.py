@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 
 from bot.app import Application
 from bot.scheduler import run_pass
+from services import home as home_page
 from services import reminders, schedules
 from services.calendar import Place
 from services.turn import Caller
@@ -220,3 +221,21 @@ def test_the_buttons_of_a_reminder_in_slack(slack: SlackBot) -> None:
     assert states[(int(pid), key)].declined_by == (BOB,)
     slack.command("/ent", "niveau 7 99,5 % de disponibilité", user=ALICE)
     assert "Merci !" in click("reminder_done", done)
+
+
+def test_the_home_page_says_when_a_project_is_paused(bot: Application) -> None:
+    pid = project_in(bot)
+    caller = Caller(WORKSPACE, ALICE, None)
+
+    def home(language: str = "fr") -> str:
+        [reply] = bot.assistant.run(caller, home_page.home, write=False)
+        return bot.messages.plain(reply.template, reply.data, language)
+
+    assert "en pause" not in home()
+    say(bot, "rappels pause")
+    assert "*Synthèses et relances en pause*. `/ent rappels reprise`" in home()
+    with bot.database.transaction(write=True) as store:
+        schedule_store.pause(store.connection, WORKSPACE, pid, "is_archived")
+    assert "(`is_archived`)" in home() and "paused" in home("en")
+    say(bot, "rappels reprise")
+    assert "en pause" not in home()
