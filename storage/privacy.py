@@ -463,6 +463,21 @@ def contacts_left(connection: Connection, project_id: int) -> set[int]:
     return {int(row[0]) for row in rows}
 
 
+def contacts_left_many(connection: Connection, project_ids: Sequence[int]) -> dict[int, set[int]]:
+    """:func:`contacts_left` for many projects in one statement (the digest's batch)."""
+    found: dict[int, set[int]] = {}
+    if not project_ids:
+        return found
+    rows = connection.execute(
+        select(CONTACT_LEFT.c.project_id, CONTACT_LEFT.c.competence_id).where(
+            CONTACT_LEFT.c.project_id.in_(list(project_ids))
+        )
+    )
+    for project_id, competence_id in rows:
+        found.setdefault(int(project_id), set()).add(int(competence_id))
+    return found
+
+
 def record_uninstall(connection: Connection, workspace_id: str, at: datetime) -> None:
     connection.execute(delete(UNINSTALL).where(UNINSTALL.c.workspace_id == workspace_id))
     connection.execute(insert(UNINSTALL).values(workspace_id=workspace_id, uninstalled_at=at))

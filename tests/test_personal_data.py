@@ -208,3 +208,16 @@ def test_refusals_change_nothing(app: Application, user: str, text: str, code: s
     assert replies[0].error
     assert code in app.messages.plain(replies[0].template, replies[0].data)
     assert dump(app.database.engine) == state
+
+
+def test_erasure_removes_a_school_resource_person(app: Application) -> None:
+    seed(app)
+    assert "0350001L" in said(app, ALICIA, CHANNEL_A, "ecoles ajouter 0350001L Collège test")
+    said(app, ALICIA, CHANNEL_A, f"ecoles referent 0350001L @{ROBERTA}")
+    assert "*1/1* écoles ont une personne ressource" in said(app, ALICIA, CHANNEL_A, "ecoles")
+    assert "Écoles dont vous êtes la personne ressource" in said(
+        app, ROBERTA, CHANNEL_A, "mes-donnees")
+    said(app, ROBERTA, CHANNEL_A, "mes-donnees effacer")
+    said(app, ROBERTA, CHANNEL_A, "mes-donnees effacer confirmer")
+    assert ROBERTA not in everything(app).lower()
+    assert "*0/1* écoles ont une personne ressource" in said(app, ALICIA, CHANNEL_A, "ecoles")
