@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.settings import Settings
 from messages.render import Messages
 from services.assistant import Assistant
-from storage.db import make_engine, upgrade
+from storage.db import Limits, make_engine, upgrade
 from storage.store import Database
 
 
@@ -22,9 +22,19 @@ class Application:
         self.database.dispose()
 
 
+BACKGROUND_THREADS = 10
+"""Threads that use the database besides the HTTP server's: the workers after the
+acknowledgement (8), the scheduler, and one to spare."""
+
+
+def pool_size(settings: Settings) -> int:
+    """One connection for every thread that may use the database at once."""
+    return settings.http_threads + BACKGROUND_THREADS
+
+
 def build(settings: Settings, migrate: bool = True) -> Application:
     """Open the database (upgrading its schema unless told not to) and wire the services."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, Limits(pool_size=pool_size(settings)))
     if migrate:
         upgrade(engine)
     database = Database(engine)
