@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlalchemy import exc
 
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
@@ -31,18 +33,26 @@ def should_retry(error: BaseException) -> bool:
     """A conflict with another transaction, worth running the whole transaction again."""
     if isinstance(error, exc.IntegrityError):
         return True
-    if isinstance(error, exc.OperationalError):
-        if _sqlstate(error) in RETRYABLE_SQLSTATES:
-            return True
-        message = str(getattr(error, "orig", error)).lower()
-        return "database is locked" in message or "database is busy" in message
-    return False
+    if isinstance(error, exc.OperationalError) and _sqlstate(error) in RETRYABLE_SQLSTATES:
+        return True
+    return _sqlite_locked(error)
+
+
+def _sqlite_locked(error: BaseException) -> bool:
+    """SQLite's write lock was taken (raised by the driver itself when a transaction
+    begins, wrapped by SQLAlchemy elsewhere)."""
+    if not isinstance(error, exc.OperationalError | sqlite3.OperationalError):
+        return False
+    message = str(getattr(error, "orig", error)).lower()
+    return "database is locked" in message or "database is busy" in message
 
 
 def classify(error: BaseException) -> DatabaseError | None:
     """The :class:`DatabaseError` an engine error stands for, or None for a bug."""
     if isinstance(error, exc.TimeoutError):
         return Busy("no free connection")
+    if _sqlite_locked(error):
+        return Busy("locked")
     if isinstance(error, exc.DBAPIError):
         state = _sqlstate(error)
         if state in TIMEOUT_SQLSTATES or should_retry(error):

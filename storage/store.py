@@ -60,6 +60,9 @@ log = logging.getLogger(__name__)
 
 ATTEMPTS = 4
 """A transaction that conflicts with another one is run again, this many times at most."""
+RETRY_WITHIN = 1.2
+"""Seconds after which a conflict is no longer tried again (a request must be answered
+within Slack's 3 seconds; a wait that ran out has already used most of them)."""
 
 _UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
     "assignment": ("project_id", "competence_id"),
@@ -667,6 +670,7 @@ class Database:
         Raises :class:`~storage.errors.Busy` or :class:`~storage.errors.Unavailable` when the
         database cannot serve it in time; any other error is the caller's (a bug).
         """
+        started = time.monotonic()
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 with self.transaction(write=write) as store:
@@ -674,7 +678,8 @@ class Database:
             except DatabaseError:
                 raise
             except Exception as error:
-                if attempt < ATTEMPTS and should_retry(error):
+                in_time = time.monotonic() - started < RETRY_WITHIN
+                if attempt < ATTEMPTS and in_time and should_retry(error):
                     log.info("transaction conflict, attempt %d: %s", attempt,
                              type(getattr(error, "orig", error)).__name__)
                     time.sleep(random.uniform(0.005, 0.02) * attempt)

@@ -13,12 +13,14 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.app import Application
 from bot.console import CHANNEL, WORKSPACE
 from services.assistant import Assistant
 from services.turn import Caller
 from storage.db import Limits, make_engine
 from storage.store import Database
-from tests.support.console import ROOT
+from tests.support.console import ROOT, say
+from tests.support.db import dump
 
 SLACK_DEADLINE = 3.0
 
@@ -98,3 +100,26 @@ def test_a_sqlite_file_that_cannot_be_opened_is_one_line() -> None:
     assert done.returncode == 3
     assert done.stderr.count("\n") == 1
     assert "/nonexistent-folder/ent-bot.db" in done.stderr
+
+
+def test_a_change_waiting_too_long_for_its_project_is_answered_busy_in_time(
+    app: Application,
+) -> None:
+    """Another transaction holds the project (a long migration, a stuck process): the change
+    gives up within Slack's deadline, says so, and changes nothing."""
+    say(app, "/ent projet creer ENT 35")
+    before = dump(app.database.engine)
+    engine = app.database.engine
+    with engine.connect() as holder:
+        if engine.dialect.name == "sqlite":
+            holder.connection.driver_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+        else:
+            holder.begin()
+            holder.exec_driver_sql("SELECT id FROM project FOR UPDATE")
+        started = time.monotonic()
+        replies = app.assistant.command(Caller(WORKSPACE, "alice", CHANNEL), "/ent-assign", "7 DSI")
+        elapsed = time.monotonic() - started
+        holder.rollback()
+    assert [r.template for r in replies] == ["database_busy"]
+    assert elapsed < SLACK_DEADLINE
+    assert dump(app.database.engine) == before
