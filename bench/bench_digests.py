@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +30,9 @@ from bench.seed import WORKSPACE, seed
 from bot.app import build
 from bot.scheduler import Sender, pass_client, render_payload
 from bot.settings import Settings
-from services import digest_pass
+from services import digest_pass, reminders
 from services.calendar import Place
-from services.schedules import DEFAULT_DIGEST, next_slots
+from services.schedules import DEFAULT_DIGEST, DEFAULT_REMINDERS, next_slots
 from storage import outbox
 from storage.store import utcnow
 from tests.support.fake_slack import FakeSlack
@@ -108,8 +108,40 @@ def main() -> int:
     print(f"posting: {sent.sent} sent in {posting:.1f} s, {sent.rate_limited} 429s "
           f"(waited {sum(waits):.0f} s, not slept in the bench), outbox {states}")
     print(f"each project's digest posted exactly once: {once}")
+    reminded = _reminders(application, [pid for pid, _ in projects], at)
     application.close()
-    return 0 if once and computed < 10 else 1
+    return 0 if once and computed < 10 and reminded else 1
+
+
+def _reminders(application: Any, ids: list[int], digest_at: datetime) -> bool:
+    """Reminders on for every project (Thursdays 10:00): one pass groups each person's gaps
+    across all of them; a second pass at the same instant queues nothing."""
+    database = application.database
+    with database.engine.begin() as conn:
+        conn.execute(insert(SQLModel.metadata.tables["schedule"]), [
+            {"workspace_id": WORKSPACE, "project_id": pid, "kind": "reminders",
+             "rule": DEFAULT_REMINDERS, "timezone": "Europe/Paris", "updated_by": "bench",
+             "updated_at": digest_at}
+            for pid in ids
+        ])
+    at = next_slots(DEFAULT_REMINDERS, "Europe/Paris", Place(), digest_at, 1)[0]
+    at += timedelta(minutes=1)
+    statements: list[str] = []
+    listener = lambda *a: statements.append(str(a[2]))  # noqa: E731
+    event.listen(database.engine, "before_cursor_execute", listener)
+    before = _rss_mb()
+    started = time.perf_counter()
+    planned = reminders.plan_reminders(database, at, render_payload(application.messages))
+    took = time.perf_counter() - started
+    again = reminders.plan_reminders(database, at, render_payload(application.messages))
+    event.remove(database.engine, "before_cursor_execute", listener)
+    batches = -(-len(ids) // digest_pass.BATCH)
+    print(f"reminders: {planned.queued} messages (one per person, escalations included) for "
+          f"{len(ids)} projects in {took:.2f} s; {len(statements)} SQL statements for both "
+          f"passes ({len(statements) / batches:.1f} per batch of {digest_pass.BATCH}); "
+          f"peak RSS {_rss_mb():.0f} MB (grew {_rss_mb() - before:.0f} MB); "
+          f"same instant again: {again.queued} queued")
+    return again.queued == 0 and planned.queued > 0
 
 
 if __name__ == "__main__":

@@ -140,6 +140,9 @@ class _Plan:
     batch: int
     escalate_after: timedelta
     sections: dict[str, list[Section]] = field(default_factory=dict)
+    shown: dict[str, int] = field(default_factory=dict)
+    more: dict[str, int] = field(default_factory=dict)
+    """Gaps of projects not shown (the message is full), per person."""
     languages: dict[str, str] = field(default_factory=dict)
     escalations: list[outbox.Message] = field(default_factory=list)
     done: list[Any] = field(default_factory=list)
@@ -155,6 +158,7 @@ class _Plan:
         """Read the group batch by batch; the messages (and, with ``lock``, the gaps'
         state written: it goes with the messages' transaction)."""
         self.sections, self.languages, self.escalations, self.done = {}, {}, [], []
+        self.shown, self.more = {}, {}
         for start in range(0, len(ids), self.batch):
             self._batch(store_, ids[start:start + self.batch], lock)
         people = list(self.sections)
@@ -166,7 +170,8 @@ class _Plan:
                 workspace_id=self.workspace, project_id=None, kind=REMINDERS, channel=person,
                 payload=self.render(Reply(
                     "reminder",
-                    {"user": person, "projects": sections, "late": self.late},
+                    {"user": person, "projects": sections, "late": self.late,
+                     "more": self.more.get(person, 0)},
                     language=self.languages[person],
                 )),
                 slot=self.slot, late=self.late,
@@ -223,13 +228,17 @@ class _Plan:
             return
         sections = self.sections.setdefault(person, [])
         self.languages.setdefault(person, project.language)
-        if not sections or sections[-1].project.id != project.id:
+        same = bool(sections) and sections[-1].project.id == project.id
+        if self.shown.get(person, 0) >= MAX_LINES:
+            if same:
+                sections[-1].more += 1
+            else:
+                self.more[person] = self.more.get(person, 0) + 1
+            return
+        if not same:
             sections.append(Section(project))
-        shown = sum(len(s.lines) for s in sections)
-        if shown < MAX_LINES:
-            sections[-1].lines.append(line)
-        else:
-            sections[-1].more += 1
+        sections[-1].lines.append(line)
+        self.shown[person] = self.shown.get(person, 0) + 1
 
     def _escalation(
         self, project: ProjectInfo, lead: str, gaps: list[Escalated]

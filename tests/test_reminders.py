@@ -239,3 +239,14 @@ def test_the_home_page_says_when_a_project_is_paused(bot: Application) -> None:
     assert "(`is_archived`)" in home() and "paused" in home("en")
     say(bot, "rappels reprise")
     assert "en pause" not in home()
+
+
+def test_a_long_reminder_stays_within_slack_limits(bot: Application, fake: FakeSlack) -> None:
+    for n in range(6):  # two gaps of Bob's in each: twelve in all
+        project_in(bot, f"C0CHAN01{n:02d}", f"ENT {n}")
+    run_pass(bot, client(fake), at("2027-01-07 09:01"), sleep=no_sleep)
+    [to_bob] = direct_messages(fake, BOB)
+    text = text_of(to_bob["blocks"])
+    assert text.count("*7.* Hébergement") == 10 and "ENT 4" in text and "ENT 5" not in text
+    assert "… et 2 autres points dans d'autres projets" in text
+    assert len(to_bob["blocks"]) <= 50
