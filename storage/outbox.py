@@ -25,6 +25,9 @@ from storage.store import utcnow
 
 NOTICE = "notice"
 """The kind of a change's public reply (its project's schedules are not paused by it)."""
+FORGOTTEN = (NOTICE, "reminders", "escalation")
+"""Kinds whose text is dropped once sent or failed: it names people, and is kept elsewhere
+(the channel, the DM, the history)."""
 PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
@@ -190,21 +193,22 @@ def mark_sent(connection: Connection, row_id: int, ts: str | None, now: datetime
         update(OUTBOX).where(OUTBOX.c.id == row_id)
         .values(state=SENT, ts=ts, sent_at=now, error=None)
     )
-    _forget_notice(connection, row_id)
+    _forget(connection, row_id)
 
 
 def mark_failed(connection: Connection, row_id: int, error: str) -> None:
     connection.execute(
         update(OUTBOX).where(OUTBOX.c.id == row_id).values(state=FAILED, error=error[:64])
     )
-    _forget_notice(connection, row_id)
+    _forget(connection, row_id)
 
 
-def _forget_notice(connection: Connection, row_id: int) -> None:
-    """A change notice handled keeps no copy of what it said (names, free text): the
-    channel has it, and the history holds the change."""
+def _forget(connection: Connection, row_id: int) -> None:
+    """A change notice or a reminder handled keeps no copy of what it said (see
+    :data:`FORGOTTEN`)."""
     connection.execute(
-        update(OUTBOX).where(OUTBOX.c.id == row_id, OUTBOX.c.kind == NOTICE).values(payload={})
+        update(OUTBOX).where(OUTBOX.c.id == row_id, OUTBOX.c.kind.in_(FORGOTTEN))
+        .values(payload={})
     )
 
 

@@ -18,6 +18,7 @@ from services import home as home_page
 from services import reminders, schedules
 from services.calendar import Place
 from services.turn import Caller
+from storage import outbox
 from storage import schedules as schedule_store
 from storage.store import utcnow
 from tests.support import slack_requests as sr
@@ -250,3 +251,12 @@ def test_a_long_reminder_stays_within_slack_limits(bot: Application, fake: FakeS
     assert text.count("*7.* Hébergement") == 10 and "ENT 4" in text and "ENT 5" not in text
     assert "… et 2 autres points dans d'autres projets" in text
     assert len(to_bob["blocks"]) <= 50
+
+
+def test_a_sent_reminder_keeps_no_copy_of_its_text(bot: Application, fake: FakeSlack) -> None:
+    project_in(bot)
+    run_pass(bot, client(fake), at("2027-01-07 09:01"), sleep=no_sleep)
+    with bot.database.transaction() as store:
+        rows = store.connection.execute(
+            outbox.OUTBOX.select().where(outbox.OUTBOX.c.kind == "reminders")).all()
+    assert len(rows) == 2 and {(r.state, str(r.payload)) for r in rows} == {("sent", "{}")}
