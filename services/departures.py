@@ -89,9 +89,11 @@ def departed(turn: Turn, person: str, channel: str | None) -> list[Reply]:
         projects = store.projects(workspace)
     replies = []
     for project, _removed, orphaned in leave(turn, person, projects):
-        lead = privacy.project_creator(store.connection, project.id)
-        if not orphaned or lead is None or lead in identities(person):
+        leads = [name for name in privacy.project_leads(store.connection, project.id)
+                 if name not in identities(person)]
+        if not orphaned or not leads:
             continue
+        lead = leads[0]
         replies.append(Reply("contact_left_notice",
                              {"lead": lead, "person": person, "project": project,
                               "competences": orphaned},

@@ -101,7 +101,8 @@ def forget(turn: Turn, project: ProjectInfo, rest: str) -> list[Reply]:
         return [turn.error("personal_error", code="one_person", fragment=rest.strip()[:40])]
     target = people[0]
     store = turn.store
-    if privacy.project_creator(store.connection, project.id) != turn.actor:
+    leads = privacy.project_leads(store.connection, project.id)
+    if not any(name in leads for name in identities(turn.actor)):
         return [turn.error("personal_error", code="not_lead", fragment=target)]
     if identities(target) != identities(turn.actor) and not privacy.find(
         store.connection, project.workspace_id, identities(target), project.id

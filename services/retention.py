@@ -47,9 +47,8 @@ def closed_refusal(turn: Turn) -> Reply | None:
 def close(turn: Turn, project: ProjectInfo) -> Reply:
     """``/ent projet clore``: for the project's lead; read-only afterwards, export still works."""
     connection = turn.store.connection
-    if privacy.project_creator(connection, project.id) not in personal_data.identities(
-        turn.actor
-    ):
+    leads = privacy.project_leads(connection, project.id)
+    if not any(name in leads for name in personal_data.identities(turn.actor)):
         return turn.error("personal_error", code="not_lead_close", fragment=project.name)
     if privacy.closed_at(connection, project.id) is not None:
         return turn.error("personal_error", code="closed", fragment=project.name)

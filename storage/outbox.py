@@ -42,7 +42,11 @@ class OutboxRow(SQLModel, table=True):
     __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=200, unique=True)
+    key: str = Field(
+        max_length=200, unique=True,
+        sa_column_kwargs=personal(Category.IDENTIFIER, Erase.TEXT),
+    )
+    """A reminder's key names its recipient (``reminders:<workspace>:<person>:<slot>``)."""
     workspace_id: str = Field(max_length=64)
     project_id: int | None = Field(default=None, foreign_key="project.id")
     kind: str = Field(max_length=16)

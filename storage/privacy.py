@@ -414,11 +414,25 @@ def mark_purged(connection: Connection, project_id: int, at: datetime) -> None:
 
 
 def project_creator(connection: Connection, project_id: int) -> str | None:
-    """Who created the project: its lead."""
+    """Who created the project."""
     row = connection.execute(
         select(PROJECT.c.created_by).where(PROJECT.c.id == project_id)
     ).first()
     return None if row is None else str(row[0])
+
+
+def project_leads(connection: Connection, project_id: int) -> list[str]:
+    """The project's lead (``/ent projet chef``) then its creator; the first is told, either
+    may act as lead (erase someone, close the project)."""
+    lead = storage.schedules.PROJECT_SCHEDULE
+    row = connection.execute(
+        select(lead.c.lead, PROJECT.c.created_by)
+        .select_from(PROJECT.outerjoin(lead, lead.c.project_id == PROJECT.c.id))
+        .where(PROJECT.c.id == project_id)
+    ).first()
+    if row is None:
+        return []
+    return [str(person) for person in dict.fromkeys(row) if person]
 
 
 def project_people(connection: Connection, workspace_id: str, project_id: int) -> set[str]:

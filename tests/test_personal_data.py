@@ -221,3 +221,18 @@ def test_erasure_removes_a_school_resource_person(app: Application) -> None:
     said(app, ROBERTA, CHANNEL_A, "mes-donnees effacer confirmer")
     assert ROBERTA not in everything(app).lower()
     assert "*0/1* écoles ont une personne ressource" in said(app, ALICIA, CHANNEL_A, "ecoles")
+
+
+def test_reminder_settings_are_shown_then_deleted_and_a_designated_lead_may_erase(
+    app: Application,
+) -> None:
+    seed(app)
+    said(app, ROBERTA, CHANNEL_A, "rappels moi off")
+    assert "Réglages personnels" in said(app, ROBERTA, CHANNEL_A, "mes-donnees")
+    assert row_counts(app.database.engine)["reminder_setting"] == 1
+    said(app, ALICIA, CHANNEL_A, "projet chef @carla")
+    asked = said(app, "carla", CHANNEL_A, f"oublier @{ROBERTA}")
+    assert "Ce qui va disparaître" in asked
+    said(app, "carla", CHANNEL_A, f"oublier @{ROBERTA} confirmer")
+    assert row_counts(app.database.engine)["reminder_setting"] == 0
+    assert ROBERTA not in everything(app).lower()
