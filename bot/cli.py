@@ -82,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         user = args.user or _default_user()
         if args.command in {"ecoles", "schools"}:
             return cli_files.run_schools(app, args, user)
+        if args.command in {"importer", "import"}:
+            return cli_files.run_matrix(app, args, user, sys.stdin)
         if args.command == "export":
             return cli_files.run_export(app, args, user)
         return console.run(app, user, sys.stdin, sys.stdout)

@@ -9,6 +9,7 @@ from typing import TextIO
 from bot import console, console_files
 from bot.app import Application
 from bot.export import write_export
+from services.answers import parse_yes_no
 from services.text import normalize
 from services.turn import Caller, Reply
 from storage.handover import all_projects
@@ -20,6 +21,12 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     schools.add_argument("file", help="national school directory export (CSV)")
     schools.add_argument("filters", nargs="*", help="type:college statut:public commune:…")
     _common(schools)
+    matrix = sub.add_parser("importer", aliases=["import"],
+                            help="the matrix from a spreadsheet (CSV), after confirmation")
+    matrix.add_argument("file", help="one row per competence: competence;entity;sourcing;…")
+    matrix.add_argument("--oui", "--yes", dest="yes", action="store_true",
+                        help="apply without asking")
+    _common(matrix)
     handover = sub.add_parser("export", help="the project's handover document")
     handover.add_argument("--format", default="md", choices=["md", "csv", "ods"])
     handover.add_argument("--output", default=None, help="file to write (default: from the name)")
@@ -80,6 +87,26 @@ def run_schools(app: Application, args: argparse.Namespace, user: str) -> int:
     progress = Bar(sys.stderr) if sys.stderr.isatty() else None
     replies = console_files.import_schools(app, caller, args.file, tuple(args.filters), progress)
     return print_replies(app, replies)
+
+
+def run_matrix(app: Application, args: argparse.Namespace, user: str, stdin: TextIO) -> int:
+    """Show what the file changes, then apply it if confirmed (``--oui``, or ``oui`` typed)."""
+    caller = caller_for(app, args.project, user)
+    if isinstance(caller, Reply):
+        return print_replies(app, [caller])
+    replies = console_files.import_matrix(app, caller, args.file)
+    status = print_replies(app, replies)
+    if status or not any(r.data.get("pending") for r in replies):
+        return status
+    answer = True if args.yes else parse_yes_no(_read_answer(stdin)) is True
+    return print_replies(app, app.assistant.confirm(caller, answer))
+
+
+def _read_answer(stdin: TextIO) -> str:
+    if stdin.isatty():
+        sys.stdout.write("> ")
+        sys.stdout.flush()
+    return stdin.readline()
 
 
 def run_export(app: Application, args: argparse.Namespace, user: str) -> int:

@@ -11,7 +11,7 @@ from bot import personal_files
 from bot.app import Application
 from bot.export import write_export
 from services import export as export_service
-from services import school_import, school_people, schools
+from services import matrix_import, school_import, school_people, schools
 from services.turn import Caller, Reply, Turn
 
 ENT = "/ent"
@@ -61,6 +61,19 @@ def import_people(
     return app.assistant.run(caller, action)
 
 
+def import_matrix(app: Application, caller: Caller, path: str) -> list[Reply]:
+    """Check a matrix file and show what it would change (``oui`` applies it)."""
+    data = read_file(path) if path else "upload_needed"
+    name = Path(path).name or path
+
+    def action(turn: Turn) -> list[Reply]:
+        if isinstance(data, str):
+            return [turn.error("matrix_error", code=data, fragment=path)]
+        return matrix_import.check_file(turn, data, name)
+
+    return app.assistant.run(caller, action)
+
+
 def handle(app: Application, caller: Caller, command: str, text: str) -> list[Reply] | None:
     """Replies for a console line that needs a local file, or None for any other line."""
     if command.strip().lower() != ENT:
@@ -73,6 +86,8 @@ def handle(app: Application, caller: Caller, command: str, text: str) -> list[Re
         words = parts[1].split() if len(parts) == 2 else []
         fmt, output = export_service.format_and_output(words)
         return write_export(app, caller, fmt, output)
+    if parts and matrix_import.is_import_word(parts[0]):
+        return import_matrix(app, caller, parts[1].strip().strip('"') if len(parts) == 2 else "")
     if len(parts) == 2 and schools.is_schools_word(parts[0]):
         rest = parts[1]
         request = schools.file_request(rest)

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from services import commands, conversation, entities, personal_data, projects
+from services import commands, conversation, entities, matrix_import, personal_data, projects
 from services.answers import parse_yes_no
 from services.log_ids import user_ref
 from services.requests import once
@@ -23,6 +23,8 @@ class _Rollback(Exception):
         super().__init__("rolled back")
         self.replies = replies
 
+
+_CONFIRMED_BY_BUTTON = (entities.CREATE_ENTITIES, matrix_import.MATRIX_IMPORT)
 
 Notices = Callable[[Turn, list[Reply]], list[Reply]]
 """A port for the public replies of a change (given by a chat adapter): called in the
@@ -145,7 +147,7 @@ class Assistant:
     def _confirm(self, turn: Turn, yes: bool) -> list[Reply]:
         caller = turn.caller
         pending = turn.store.pending(caller.workspace_id, caller.user_id, lock=True)
-        if pending is None or pending.kind != entities.CREATE_ENTITIES:
+        if pending is None or pending.kind not in _CONFIRMED_BY_BUTTON:
             return [turn.reply("nothing_pending")]
         return self._decide(turn, pending, yes)
 
@@ -160,6 +162,8 @@ class Assistant:
             if conversation.active(turn, project) is not None:
                 replies += conversation.resume(turn, project)
             return replies
+        if pending.kind == matrix_import.MATRIX_IMPORT:
+            return matrix_import.apply(turn, project, pending.payload)
         names = entities.create_confirmed(turn, project, pending.payload)
         replies = [turn.reply("entities_created", names=names)]
         return replies + self._replay(turn, pending.payload.get("then", {}))

@@ -7,7 +7,6 @@ spreadsheet saved it again), one row per school, a few UAIs on several rows. Fil
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -15,12 +14,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.csv_files import MAX_BYTES as MAX_BYTES
+from services.csv_files import FileProblem as FileProblem
+from services.csv_files import decode as decode
+from services.csv_files import delimiter as _delimiter
 from services.text import match_key
 from services.tokenize import split_args
 from services.uai import expected_letter, is_valid_uai, normalize_uai
 
-MAX_BYTES = 20 * 1024 * 1024
-"""A whole académie's directory is a few megabytes; the national one about 40."""
 MAX_ROWS = 100_000
 _QUOTED_VALUE = re.compile(r'(?<!\S)([^\s:"]+):"([^"]*)"')
 
@@ -174,16 +175,6 @@ def parse_filters(words: Sequence[str]) -> Filters | FilterProblem:
 
 
 @dataclass(frozen=True, slots=True)
-class FileProblem:
-    """Why a whole file is refused: nothing of it is imported."""
-
-    code: str
-    """``empty``, ``too_big``, ``not_csv``, ``encoding``, ``missing_columns``, ``no_rows``,
-    ``too_many_rows``."""
-    detail: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class Skipped:
     line: int
     uai: str
@@ -205,36 +196,6 @@ class Directory:
     encoding: str
     lines: dict[str, int] = field(default_factory=dict)
     """The file line each kept school was read from."""
-
-
-def decode(data: bytes) -> tuple[str, str] | FileProblem:
-    """The text and the encoding it was read with."""
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError:
-            return FileProblem("encoding")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            return FileProblem("encoding")
-    if b"\x00" in data:
-        return FileProblem("not_csv")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return FileProblem("encoding")
-
-
-def _delimiter(header: str) -> str | None:
-    counts = {d: header.count(d) for d in (";", ",", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else None
 
 
 def _column_map(header: Sequence[str]) -> dict[str, int]:

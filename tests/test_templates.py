@@ -18,6 +18,7 @@ from services.proposal import Line
 from storage.sheet import FAMILIES, SHEET
 from storage.state import AnswerInfo, AssignmentInfo, CompetenceInfo, EntityInfo, ProjectInfo
 from storage.store import HistoryRow
+from tests.support.matrix_samples import MATRIX_SAMPLES
 from tests.support.personal_samples import PERSONAL_SAMPLES
 from tests.support.reminder_samples import REMINDER_SAMPLES
 from tests.support.schedule_samples import SCHEDULE_SAMPLES
@@ -273,6 +274,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
 }
 SAMPLES.update(SLACK_SAMPLES)
 SAMPLES.update(SCHOOL_SAMPLES)
+SAMPLES.update(MATRIX_SAMPLES)
 SAMPLES.update(SCHEDULE_SAMPLES)
 SAMPLES.update(PERSONAL_SAMPLES)
 SAMPLES.update(REMINDER_SAMPLES)

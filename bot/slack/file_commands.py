@@ -1,4 +1,4 @@
-"""``/ent export`` and ``/ent ecoles importer`` in Slack.
+"""``/ent export``, ``/ent ecoles importer`` and ``/ent importer`` in Slack.
 
 The export is built after the acknowledgement and uploaded to the project's channel, its
 announcement being the file's own message (so nothing shows unless the upload completed).
@@ -23,7 +23,7 @@ from bot.slack.delivery import deliver
 from bot.slack.deps import Deps
 from bot.slack.outbox import Origin, Private, route
 from services import export as export_service
-from services import school_import, school_people, schools
+from services import matrix_import, school_import, school_people, schools
 from services.turn import Caller, Reply, Turn
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,9 @@ def handle(
                       command.get("trigger_id"))
     if export_service.is_export_word(parts[0]):
         _export(deps, ack, request, rest)
+        return True
+    if matrix_import.is_import_word(parts[0]):
+        _import_matrix(deps, ack, request, rest.strip().strip('"'))
         return True
     if schools.is_schools_word(parts[0]):
         wanted = schools.upload_request(rest)
@@ -191,11 +194,13 @@ def _import(deps: Deps, ack: Ack, request: Request, wanted: schools.FileRequest)
     deps.later(lambda: import_shared(deps, request, wanted, channel, fetching.language))
 
 
-def import_shared(
-    deps: Deps, request: Request, wanted: schools.FileRequest, channel: str, language: str
-) -> None:
-    """Find, download and import the caller's CSV; all of it, or nothing and why."""
-    usage = "slack_people" if wanted.people else "slack_import"
+def fetch(
+    deps: Deps, request: Request, name: str | None, channel: str, language: str,
+    usage: str, problem_template: str = "schools_error",
+) -> tuple[bytes, str] | None:
+    """The newest CSV the caller shared in ``channel`` (or the one named) and its name;
+    None when the caller was told why not (``problem_template`` for a file that is not
+    CSV or too big)."""
 
     def error(template: str, **data: Any) -> None:
         send(deps, request, [Reply(template, {"usage": usage, **data}, error=True,
@@ -207,32 +212,81 @@ def import_shared(
     except files.FileError as exc:
         log.warning("files.list in %s failed: %s", channel, exc.code)
         error("slack_file_error", code="list_failed", detail=exc.code, channel=channel)
-        return
-    chosen = files.choose(listed, wanted.path or None)
+        return None
+    chosen = files.choose(listed, name or None)
     if chosen is None:
-        latest = listed[0] if listed and not wanted.path else None
+        latest = listed[0] if listed and not name else None
         if latest is not None:
-            error("schools_error", code="not_csv", fragment=latest.name)
+            error(problem_template, code="not_csv", fragment=latest.name)
         else:
-            error("slack_file_error", code="no_file", fragment=wanted.path, channel=channel)
-        return
+            error("slack_file_error", code="no_file", fragment=name or "", channel=channel)
+        return None
     limit = school_import.MAX_BYTES
     if chosen.size > limit:
-        error("schools_error", code="too_big", fragment=chosen.name,
+        error(problem_template, code="too_big", fragment=chosen.name,
               detail=[str(limit // MEGABYTE)])
-        return
+        return None
     try:
         data = files.download(chosen, deps.client.token or "", deps.settings.slack_api_url,
                               limit)
     except files.FileError as exc:
         error("slack_file_error", code=exc.code, fragment=chosen.name, channel=channel)
+        return None
+    return data, chosen.name
+
+
+def import_shared(
+    deps: Deps, request: Request, wanted: schools.FileRequest, channel: str, language: str
+) -> None:
+    """Find, download and import the caller's CSV; all of it, or nothing and why."""
+    usage = "slack_people" if wanted.people else "slack_import"
+    fetched = fetch(deps, request, wanted.path, channel, language, usage)
+    if fetched is None:
         return
+    data, name = fetched
 
     def action(turn: Turn) -> list[Reply]:
         if wanted.people:
-            return school_people.people_file(turn, data, chosen.name, wanted.filters,
-                                             usage=usage)
-        return schools.import_file(turn, data, chosen.name, wanted.filters, usage=usage)
+            return school_people.people_file(turn, data, name, wanted.filters, usage=usage)
+        return schools.import_file(turn, data, name, wanted.filters, usage=usage)
 
     key = f"trigger:{request.trigger}" if request.trigger else None
     send(deps, request, deps.assistant.run(request.caller, action, key))
+
+
+# ---------------------------------------------------------------------------- matrix
+
+
+def _import_matrix(deps: Deps, ack: Ack, request: Request, name: str) -> None:
+    refused = refusal(deps, request.channel, request.caller.user_id)
+    if refused is not None:
+        ack_with(deps, ack, [refused])
+        return
+
+    def check(turn: Turn) -> list[Reply]:
+        if turn.project is None:
+            return [turn.error("no_project")]
+        channel = _channel_of(turn)
+        if channel is None:
+            return [turn.error("slack_file_error", code="no_channel")]
+        return [turn.reply("slack_file_fetching", channel=channel, name=name, people=False)]
+
+    replies = deps.assistant.run(request.caller, check, write=False)
+    ack_with(deps, ack, replies)
+    if not replies or replies[0].error:
+        return
+    fetching = replies[0]
+    channel = str(fetching.data["channel"])
+    deps.later(lambda: import_matrix_shared(deps, request, name, channel, fetching.language))
+
+
+def import_matrix_shared(
+    deps: Deps, request: Request, name: str, channel: str, language: str
+) -> None:
+    """Download the caller's matrix CSV and show what it would change (``oui`` applies)."""
+    fetched = fetch(deps, request, name, channel, language, "matrix", "matrix_error")
+    if fetched is None:
+        return
+    data, file_name = fetched
+    send(deps, request, deps.assistant.run(
+        request.caller, lambda turn: matrix_import.check_file(turn, data, file_name)))
