@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import Application
+from bot.slack import files
 from services import school_import
 from services.uai import expected_letter
 from storage import schools as db
@@ -401,3 +402,26 @@ def test_the_manifest_asks_for_the_file_scopes() -> None:
     lines = {line.strip() for line in manifest.splitlines()}
 
     assert {"- files:read", "- files:write"} <= lines
+
+
+@pytest.mark.parametrize(("url", "sent"), [
+    ("https://files.slack.com/files-pri/T1-F1/download/a.csv", True),
+    ("https://slack.com/files-pri/T1-F1/a.csv", True),
+    ("http://files.slack.com/files-pri/T1-F1/a.csv", False),
+    ("https://files.slack.com.evil.example/a.csv", False),
+    ("https://evil.example/slack.com/a.csv", False),
+])
+def test_the_token_goes_to_slack_s_file_hosts_only(url: str, sent: bool) -> None:
+    assert files.trusted(url, "https://slack.com/api/") is sent
+
+
+def test_a_file_address_off_slack_is_not_downloaded(project: SlackBot) -> None:
+    bot = project
+    file_id = bot.fake.share_file(ALICE, CHANNEL, "annuaire.csv", EXTRACT)
+    bot.fake.shared[file_id]["url_private_download"] = "http://localhost:9/annuaire.csv"
+
+    bot.command("/ent", "ecoles importer")
+
+    assert "Slack ne m'a pas laissé télécharger « annuaire.csv »" in answered(bot)
+    assert bot.fake.calls("<download>") == []
+    assert perimeter(bot.application) == {}
