@@ -24,6 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app import Application
+from bot.slack.pacing import Pacer
 from messages.render import SLACK_USER, Messages
 from services import retention
 from services.digest_pass import Planned, plan_digests
@@ -100,15 +101,17 @@ def reachable(person: str) -> bool:
 
 
 class Sender:
-    """Sends claimed outbox rows; ``sleep`` is injectable so tests need not wait."""
+    """Sends claimed outbox rows within Slack's posting limits (:class:`Pacer`); ``sleep``
+    and the pacer are injectable so tests need not wait."""
 
     def __init__(
         self, database: Database, client: WebClient,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = time.sleep, pacer: Pacer | None = None,
     ) -> None:
         self.database = database
         self.client = client
         self.sleep = sleep
+        self.pacer = pacer or Pacer(sleep=sleep)
 
     def send_due(self, now: Callable[[], datetime] = utcnow) -> Sent:
         result = Sent()
@@ -118,7 +121,7 @@ class Sender:
             )
             if not claimed:
                 return result
-            for row in claimed:
+            for row in self.pacer.paced(claimed, lambda r: (r.workspace_id, r.channel)):
                 self._send(row, result, now)
 
     def _send(self, row: outbox.Claimed, result: Sent, now: Callable[[], datetime]) -> None:
@@ -235,7 +238,7 @@ def _retry_after(exc: SlackApiError) -> int | None:
 
 def run_pass(
     application: Application, client: WebClient, at: datetime | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = time.sleep, pacer: Pacer | None = None,
 ) -> PassResult:
     """One pass: queue what is due at ``at`` (now by default), then send the outbox."""
     when = at or utcnow()
@@ -243,7 +246,7 @@ def run_pass(
     planned = plan_digests(application.database, when, render)
     reminded = plan_reminders(application.database, when, render, reachable)
     clock: Callable[[], datetime] = (lambda: when) if at is not None else utcnow
-    sent = Sender(application.database, client, sleep).send_due(clock)
+    sent = Sender(application.database, client, sleep, pacer).send_due(clock)
     settings = application.settings
     retention.purge(application.database, when, settings.personal_retention_months,
                     settings.uninstall_grace_days)
