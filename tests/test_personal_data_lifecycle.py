@@ -157,3 +157,15 @@ def test_rgpd_purge_on_the_command_line(
     assert "1 projet(s) clos ont été pseudonymisé(s)" in capsys.readouterr().out
     assert "alice" not in json.dumps(dump(app.database.engine))
     assert cli.main(["rgpd", "purge", "--at", "hier"]) == 2
+
+
+def test_a_closed_project_refuses_the_gap_buttons(app: Application) -> None:
+    with running_bot(app) as bot:
+        _seed(bot)
+        bot.command("/ent", "projet clore")
+        state = dump(app.database.engine)
+        bot.send(sr.block_actions(sr.button("gap_take", "hebergement"), user_id=BOB,
+                                  channel_id=CHANNEL, response_url=bot.fake.new_response_url()))
+        assert dump(app.database.engine) == state
+        answered = [text_of(call.params) for call in bot.fake.calls("response_url")]
+        assert any("est clos" in text for text in answered), answered
