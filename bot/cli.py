@@ -26,12 +26,6 @@ def _parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade"])
     sub.add_parser("run", help="start the Slack app")
     cli_files.add_parsers(sub)
-    from bot import scheduler
-
-    scheduler.add_parser(sub)
-    from bot import rgpd
-
-    rgpd.add_parser(sub)
     return parser
 
 

@@ -1,4 +1,6 @@
-"""``ent-bot ecoles importer`` and ``ent-bot export``: file commands on the command line."""
+"""The command line's subcommands besides the console (their arguments here, so that
+``ent-bot console`` loads none of their modules): ``ecoles importer``, ``importer``,
+``export``, ``digests`` and ``rgpd``."""
 
 from __future__ import annotations
 
@@ -8,7 +10,6 @@ from typing import TextIO
 
 from bot import console, console_files
 from bot.app import Application
-from bot.export import write_export
 from services.answers import parse_yes_no
 from services.text import normalize
 from services.turn import Caller, Reply
@@ -31,6 +32,16 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     handover.add_argument("--format", default="md", choices=["md", "csv", "ods"])
     handover.add_argument("--output", default=None, help="file to write (default: from the name)")
     _common(handover)
+    digests = sub.add_parser("digests", aliases=["syntheses"],
+                             help="send the digests and reminders that are due")
+    digests.add_argument("--due", action="store_true", required=True,
+                         help="run one pass: queue what is due, send the outbox")
+    digests.add_argument("--at", default=None, help="as if it were this instant (ISO 8601)")
+    digests.add_argument("--dry-run", action="store_true", help="print, send nothing")
+    rgpd = sub.add_parser("rgpd", help="personal data: retention")
+    rgpd.add_argument("action", choices=["purge"])
+    rgpd.add_argument("--dry-run", action="store_true", help="say what would go, change nothing")
+    rgpd.add_argument("--at", default=None, help="as if it were this instant (ISO 8601)")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -113,4 +124,6 @@ def run_export(app: Application, args: argparse.Namespace, user: str) -> int:
     caller = caller_for(app, args.project, user)
     if isinstance(caller, Reply):
         return print_replies(app, [caller])
+    from bot.export import write_export
+
     return print_replies(app, write_export(app, caller, args.format, args.output))

@@ -6,13 +6,15 @@ Slack users never name a path on the bot's server: these commands are only recog
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import personal_files
 from bot.app import Application
-from bot.export import write_export
-from services import export as export_service
-from services import matrix_import, school_import, school_people, schools
+from services import matrix_import, school_import
 from services.turn import Caller, Reply, Turn
+
+if TYPE_CHECKING:
+    from services.schools import Progress
 
 ENT = "/ent"
 
@@ -34,8 +36,10 @@ def import_schools(
     caller: Caller,
     path: str,
     filters: tuple[str, ...],
-    progress: schools.Progress | None = None,
+    progress: Progress | None = None,
 ) -> list[Reply]:
+    from services import schools
+
     data = read_file(path)
     name = Path(path).name or path
 
@@ -50,6 +54,8 @@ def import_schools(
 def import_people(
     app: Application, caller: Caller, path: str, words: tuple[str, ...]
 ) -> list[Reply]:
+    from services import school_people
+
     data = read_file(path)
     name = Path(path).name or path
 
@@ -78,6 +84,10 @@ def handle(app: Application, caller: Caller, command: str, text: str) -> list[Re
     """Replies for a console line that needs a local file, or None for any other line."""
     if command.strip().lower() != ENT:
         return None
+    from bot.export import write_export
+    from services import export as export_service
+    from services import schools
+
     personal = personal_files.handle(app, caller, text)
     if personal is not None:
         return personal

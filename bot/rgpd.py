@@ -10,13 +10,6 @@ from bot.app import Application
 from services import retention
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    rgpd = sub.add_parser("rgpd", help="personal data: retention")
-    rgpd.add_argument("action", choices=["purge"])
-    rgpd.add_argument("--dry-run", action="store_true", help="say what would go, change nothing")
-    rgpd.add_argument("--at", default=None, help="as if it were this instant (ISO 8601)")
-
-
 def _at(text: str | None) -> datetime | None:
     if text is None:
         return None

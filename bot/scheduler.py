@@ -308,15 +308,6 @@ class Scheduler:
             self._stop.wait(self.interval)
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    digests = sub.add_parser("digests", aliases=["syntheses"],
-                             help="send the digests and reminders that are due")
-    digests.add_argument("--due", action="store_true", required=True,
-                         help="run one pass: queue what is due, send the outbox")
-    digests.add_argument("--at", default=None, help="as if it were this instant (ISO 8601)")
-    digests.add_argument("--dry-run", action="store_true", help="print, send nothing")
-
-
 def parse_at(text: str | None) -> datetime | None:
     """``--at``: an ISO 8601 instant (with its offset; without, UTC) → naive UTC."""
     if text is None:

@@ -13,14 +13,10 @@ from services import (
     departures,
     details,
     entities,
-    export,
     personal_data,
     projects,
     reports,
     retention,
-    schedule_commands,
-    school_people,
-    schools,
     undo,
 )
 from services.assign_args import AssignRequest, parse_assign, quote_known_entity
@@ -224,10 +220,16 @@ def changes_project(command: str, text: str) -> bool:
     if sub in _SHOW_WHEN_BARE:
         return bool(action)
     if sub == "schools":
+        from services import schools
+
         return schools.changes_project(rest)
     if sub == "local":
+        from services import school_people
+
         return school_people.local_changes(rest)
     if sub == "schedule":
+        from services import schedule_commands
+
         return schedule_commands.changes(rest)
     return True
 
@@ -290,13 +292,13 @@ def run(turn: Turn, command: str, text: str) -> list[Reply]:
         "notes": lambda t, p, r: [details.set_text(t, p, "notes", r, "notes")],
         "keep": lambda t, p, r: [details.set_keep(t, p, r)],
         "competence": lambda t, p, r: [competence_command(t, p, r)],
-        "schools": schools.command,
+        "schools": _schools,
         "import": lambda t, _p, _r: [t.error("matrix_error", code="upload_needed")],
-        "export": export.console_only,
-        "local": lambda t, p, r: [school_people.local_command(t, p, r)],
+        "export": _export,
+        "local": _local,
         "forget": personal_data.forget,
-        "schedule": schedule_commands.command,
-        "digest": lambda t, p, _r: schedule_commands.digest_now(t, p),
+        "schedule": _schedule,
+        "digest": _digest,
     }
     return handlers[sub](turn, project, rest)
 
@@ -593,9 +595,11 @@ def project_command(turn: Turn, rest: str) -> Reply:
         return projects.create(turn, name, "project_create")
     if project is None:
         return turn.error("no_project")
-    if action == "zone":
-        return schedule_commands.set_zone(turn, project, args)
-    if action == "lead":
+    if action in {"zone", "lead"}:
+        from services import schedule_commands
+
+        if action == "zone":
+            return schedule_commands.set_zone(turn, project, args)
         return schedule_commands.set_lead(turn, project, args)
     if action == "close":
         return retention.close(turn, project)
@@ -627,3 +631,37 @@ def _unquote(text: str) -> str:
         if len(text) >= 2 and text.startswith(left) and text.endswith(right):
             return text[1:-1].strip()
     return text
+
+
+# The rarely used subcommands, whose modules (tables, calendar, spreadsheets) are loaded
+# on first use rather than when the bot starts.
+
+
+def _schools(turn: Turn, project: ProjectInfo, text: str) -> list[Reply]:
+    from services import schools
+
+    return schools.command(turn, project, text)
+
+
+def _local(turn: Turn, project: ProjectInfo, text: str) -> list[Reply]:
+    from services import school_people
+
+    return [school_people.local_command(turn, project, text)]
+
+
+def _export(turn: Turn, project: ProjectInfo, text: str) -> list[Reply]:
+    from services import export
+
+    return export.console_only(turn, project, text)
+
+
+def _schedule(turn: Turn, project: ProjectInfo, text: str) -> list[Reply]:
+    from services import schedule_commands
+
+    return schedule_commands.command(turn, project, text)
+
+
+def _digest(turn: Turn, project: ProjectInfo, _text: str) -> list[Reply]:
+    from services import schedule_commands
+
+    return schedule_commands.digest_now(turn, project)

@@ -16,12 +16,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, Table, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
 from storage.personal import Category, Erase, personal
-from storage.store import utcnow
+from storage.store import upsert_dialect, utcnow
 
 NOTICE = "notice"
 """The kind of a change's public reply (its project's schedules are not paused by it)."""
@@ -106,7 +105,7 @@ class Claimed:
 
 
 def _insert(connection: Connection) -> Any:
-    return (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
+    return upsert_dialect(connection).insert
 
 
 def enqueue(

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import ModuleType
 from typing import Any
 
 from sqlalchemy import (
@@ -33,20 +34,33 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.schema import MetaData
 from sqlmodel import Field, SQLModel
 
-# Every module with tables, so that the metadata this module reads holds them all.
 import storage.models
-import storage.outbox
-import storage.requests
-import storage.schedules
-import storage.schools
 from storage.personal import Erase, Marked, marked_columns
 from storage.store import utcnow
 
 CHECKPOINT = "ent_bot_checkpoint"
 OTHER = "…"
 """What an export shows instead of another person."""
+
+
+def _tables() -> ModuleType:
+    """Import every module with tables (the schedules module is returned), so that the
+    metadata this module reads holds them all; done on first use, not at import, so that
+    a process that never looks at personal data does not load them."""
+    import storage.outbox
+    import storage.requests
+    import storage.schedules
+    import storage.schools
+
+    return storage.schedules
+
+
+def _metadata() -> MetaData:
+    _tables()
+    return SQLModel.metadata
 
 
 class Pseudonym(SQLModel, table=True):
@@ -131,9 +145,9 @@ def _pattern(identities: Sequence[str]) -> re.Pattern[str]:
 
 def _marked_tables() -> list[tuple[Table, list[Marked]]]:
     by_table: dict[str, list[Marked]] = {}
-    for marked in marked_columns(SQLModel.metadata):
+    for marked in marked_columns(_metadata()):
         by_table.setdefault(marked.table, []).append(marked)
-    return [(SQLModel.metadata.tables[name], marks) for name, marks in by_table.items()]
+    return [(_metadata().tables[name], marks) for name, marks in by_table.items()]
 
 
 def _project_column(table: Table) -> Any:
@@ -243,7 +257,7 @@ def redact(found: Iterable[Found], identities: Sequence[str], others: set[str]) 
     strangers = sorted(p for p in others if p not in identities and p.strip())
     pattern = _pattern(strangers) if strangers else None
     redacted: list[Found] = []
-    marks = {(m.table, m.column): m for m in marked_columns(SQLModel.metadata)}
+    marks = {(m.table, m.column): m for m in marked_columns(_metadata())}
 
     def hide(text: str) -> str:
         return pattern.sub(OTHER, text) if pattern is not None else text
@@ -301,8 +315,8 @@ def erase(
         return pattern.sub(label, text)
 
     for part in find(connection, workspace_id, identities, project_id):
-        table = SQLModel.metadata.tables[part.table]
-        marks = {m.column: m for m in marked_columns(SQLModel.metadata) if m.table == part.table}
+        table = _metadata().tables[part.table]
+        marks = {m.column: m for m in marked_columns(_metadata()) if m.table == part.table}
         keys = [column.name for column in table.primary_key.columns]
         for row in part.rows:
             where = and_(*(table.c[key] == row[key] for key in keys))
@@ -347,7 +361,7 @@ def _erased_values(
         elif erase_as is Erase.DELETE_ROW:
             return {}, True
         elif erase_as is Erase.REMOVE:
-            column = SQLModel.metadata.tables[marked.table].c[name]
+            column = _metadata().tables[marked.table].c[name]
             if not column.nullable:
                 return {}, True
             new = None
@@ -424,7 +438,7 @@ def project_creator(connection: Connection, project_id: int) -> str | None:
 def project_leads(connection: Connection, project_id: int) -> list[str]:
     """The project's lead (``/ent projet chef``) then its creator; the first is told, either
     may act as lead (erase someone, close the project)."""
-    lead = storage.schedules.PROJECT_SCHEDULE
+    lead = _tables().PROJECT_SCHEDULE
     row = connection.execute(
         select(lead.c.lead, PROJECT.c.created_by)
         .select_from(PROJECT.outerjoin(lead, lead.c.project_id == PROJECT.c.id))
@@ -508,7 +522,7 @@ def uninstalled_before(connection: Connection, before: datetime) -> list[str]:
 def delete_workspace(connection: Connection, workspace_id: str) -> int:
     """Every row of the workspace, in every table, children first; the number deleted."""
     count = 0
-    for table in reversed(SQLModel.metadata.sorted_tables):
+    for table in reversed(_metadata().sorted_tables):
         if table.name == "workspace":
             continue
         if "workspace_id" in table.c:

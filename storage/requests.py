@@ -9,12 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, DateTime, Table, bindparam, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
 from storage.personal import Category, Erase, personal
-from storage.store import utcnow
+from storage.store import upsert_dialect, utcnow
 
 
 class ProcessedRequest(SQLModel, table=True):
@@ -47,7 +46,7 @@ DIRECT: Table = DirectProject.__table__  # type: ignore[attr-defined]
 
 def _dialect(connection: Connection) -> Any:
     """The dialect module whose ``insert`` has ``ON CONFLICT`` (SQLite or PostgreSQL)."""
-    return postgresql if connection.dialect.name == "postgresql" else sqlite
+    return upsert_dialect(connection)
 
 
 def _claim_statement(dialect: Any) -> Any:
@@ -60,12 +59,16 @@ def _claim_statement(dialect: Any) -> Any:
     )
 
 
-_CLAIM = {"postgresql": _claim_statement(postgresql), "sqlite": _claim_statement(sqlite)}
+_CLAIM: dict[str, Any] = {}
+"""The claim statement per dialect name, built on first use."""
 
 
 def claim(connection: Connection, key: str, workspace_id: str) -> bool:
     """Record ``key``; False if it was already recorded (the request is a repeat)."""
-    statement = _CLAIM["postgresql" if connection.dialect.name == "postgresql" else "sqlite"]
+    name = connection.dialect.name
+    statement = _CLAIM.get(name)
+    if statement is None:
+        statement = _CLAIM[name] = _claim_statement(_dialect(connection))
     row = connection.execute(
         statement, {"key": key, "workspace_id": workspace_id, "received_at": utcnow()}
     ).first()

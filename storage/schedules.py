@@ -27,7 +27,6 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
@@ -49,7 +48,7 @@ from storage.state import (
     ProjectInfo,
     ProjectState,
 )
-from storage.store import HistoryRow, utcnow
+from storage.store import HistoryRow, upsert_dialect, utcnow
 
 DIGEST = "digest"
 REMINDERS = "reminders"
@@ -150,7 +149,7 @@ HISTORY: Table = HistoryEntry.__table__  # type: ignore[attr-defined]
 
 
 def _insert(connection: Connection) -> Any:
-    return (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
+    return upsert_dialect(connection).insert
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from storage.db import IMMEDIATE
@@ -173,7 +173,17 @@ _FACTORS = select(SUCCESS_FACTOR.c.factor, SUCCESS_FACTOR.c.done).where(
 
 def _upsert_insert(connection: Connection) -> Any:
     """The ``insert`` that has ``ON CONFLICT`` for the connection's database."""
-    return (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
+    return upsert_dialect(connection).insert
+
+
+def upsert_dialect(connection: Connection) -> Any:
+    """The dialect module whose ``insert`` has ``ON CONFLICT`` (SQLite or PostgreSQL); the
+    PostgreSQL one is imported only when it is the database in use."""
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql
+    return sqlite
 
 
 def _project(row: Sequence[Any]) -> ProjectInfo:
