@@ -13,17 +13,25 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from services import assignments, changes, competence_list, entities, gaps, projects, proposal
+from services import (
+    assignments,
+    changes,
+    competence_list,
+    entities,
+    gaps,
+    local_providers,
+    projects,
+    proposal,
+)
 from services.answers import (
     Control,
     parse_competence_list,
     parse_control,
-    parse_entity_list,
     parse_owner,
     parse_yes_no,
 )
 from services.text import match_key
-from services.tokenize import ParseFailure
+from services.tokenize import FailureCode, ParseFailure
 from services.turn import Reply, Turn
 from storage.state import AnswerInfo, CompetenceInfo, EntityInfo, ProjectInfo, ProjectState
 from storage.store import ConversationState, utcnow
@@ -404,17 +412,27 @@ def _q2(talk: Talk, state: ConversationState, text: str) -> Outcome:
 
 
 def _q3(talk: Talk, state: ConversationState, text: str) -> Outcome:
-    names = parse_entity_list(text)
-    if not names:
-        return [talk.turn.error("error", code="empty_name", fragment=text, usage="answer_q3")]
+    """Which entities provide the local competences: for all of them, or per competence
+    (``9 : DANE ; 10-11 : Canopé``)."""
+    competences = talk.snapshot.competences
+    local = local_providers.read_local(talk.turn.store.connection, talk.project.id, competences)
+    said = local_providers.parse(text, local, competences)
+    if isinstance(said, ParseFailure):
+        if said.code is FailureCode.EMPTY and ":" not in text:
+            return [talk.turn.error("error", code="empty_name", fragment=text, usage="answer_q3")]
+        return _failure(talk.turn, said, "answer_q3")
     found = entities.find_or_confirm(
-        talk.turn, talk.project, names, talk.then(text), "answer_q3",
+        talk.turn, talk.project, list(said.names), talk.then(text), "answer_q3",
         _known(talk),
     )
     if isinstance(found, Reply):
         return [found]
-    value = ", ".join(e.name for e in found)
-    _record(talk, 3, value, {"entity_ids": [e.id for e in found]})
+    by_name = dict(zip(said.names, found, strict=True))
+    value = local_providers.describe(said, local, by_name)
+    _record(talk, 3, value, {
+        "entity_ids": list(dict.fromkeys(e.id for e in found)),
+        "local": local_providers.stored(said, by_name),
+    })
     return Answered([talk.turn.say("noted", step="q3", value=value)])
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from services import school_import
 from services.answers import extract_mentions, parse_competence_list
 from services.entities import name_problem
+from services.local_providers import DEFAULT_LOCAL, QUESTION, defaults
 from services.school_import import tokens
 from services.text import has_control_chars, match_key
 from services.tokenize import ParseFailure, TokenizeError
@@ -19,8 +20,6 @@ from services.uai import is_valid_uai, normalize_uai
 from storage import schools as db
 from storage.state import CompetenceInfo, EntityInfo, ProjectInfo
 
-DEFAULT_LOCAL = ("administration", "formation", "accompagnement")
-"""Sheet competences 9, 10 and 11: what a school needs on site by default."""
 SHOWN = 10
 PER_SCHOOL_HISTORY = 5
 """Up to this many schools changed at once, one history line each; beyond, one in all."""
@@ -170,13 +169,14 @@ def local_competences(turn: Turn, project: ProjectInfo) -> list[CompetenceInfo]:
 def local_view(turn: Turn, project: ProjectInfo, found: db.Coverage) -> list[dict[str, Any]]:
     """Per local competence: schools with a named person there, and the project's owner."""
     state = turn.store.load_state(project)
+    providers = defaults(state.answers.get(QUESTION), state.entities)
     rows = []
     for competence in local_competences(turn, project):
         assignment = state.assignments.get(competence.id)
         owner: EntityInfo | None = state.entity(assignment.entity_id) if assignment else None
         rows.append(
             {"competence": competence, "schools": found.covers.get(competence.id, 0),
-             "entity": owner}
+             "entity": owner, "providers": [e.name for e in providers.get(competence.id, [])]}
         )
     return rows
 

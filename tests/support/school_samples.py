@@ -33,8 +33,9 @@ COVERAGE: dict[str, Any] = {
     "project": PROJECT, "total": 62, "covered": 15, "closing": 1, "percent": 24,
     "by_kind": GROUPS, "by_circonscription": GROUPS, "by_commune": GROUPS, "commune_count": 46,
     "uncovered": [SCHOOL, CLOSING], "uncovered_total": 47, "page": 1, "pages": 3,
-    "local": [{"competence": C[8], "schools": 3, "entity": DANE},
-              {"competence": C[9], "schools": 1, "entity": None}],
+    "local": [{"competence": C[8], "schools": 3, "entity": DANE, "providers": []},
+              {"competence": C[9], "schools": 1, "entity": None,
+               "providers": ["DANE <Rennes>", "Canopé"]}],
 }
 IMPORTED: dict[str, Any] = {
     "source": "annuaire <y>.csv", "filters": ["type:college", "statut:public"], "total": 996,
@@ -101,8 +102,8 @@ def _handover() -> Any:
         [HistoryRow(at, "U0ALICE01", "assignment", "hebergement", "entity_id", None, "DANE",
                     7)],
         local, [SCHOOL, CLOSING],
-        [{"competence": C[8], "schools": 3, "entity": DANE},
-         {"competence": C[9], "schools": 0, "entity": None}],
+        [{"competence": C[8], "schools": 3, "entity": DANE, "providers": ["Canopé"]},
+         {"competence": C[9], "schools": 0, "entity": None, "providers": []}],
         at,
     )
 
