@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.answers import extract_mentions, parse_yes_no
+from services.changes import ASSIGNMENT, Change, record
 from services.text import normalize
 from services.turn import Reply, Turn
 from storage import privacy
@@ -175,11 +176,10 @@ def erase_person(turn: Turn, target: str, reason: str) -> int:
         code = next(
             (c.code for c in turn.store.competences(project_id) if c.id == competence_id), ""
         )
-        turn.store.add_history(project, SYSTEM, [{
-            "action": "assignment", "subject": code, "competence_id": competence_id,
-            "field": "contacts", "old_value": ", ".join(before) or None,
-            "new_value": ", ".join(after) or None,
-        }])
+        record(turn, project, [
+            Change(ASSIGNMENT, code, "contacts", ", ".join(before) or None,
+                   ", ".join(after) or None, competence_id)
+        ], SYSTEM)
     privacy.request_checkpoint(connection)
     return number
 

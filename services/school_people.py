@@ -10,6 +10,7 @@ from typing import Any
 
 from services import school_import
 from services.answers import extract_mentions, parse_competence_list
+from services.changes import Change, record
 from services.entities import name_problem
 from services.local_providers import DEFAULT_LOCAL, QUESTION, defaults
 from services.school_import import tokens
@@ -134,27 +135,15 @@ def apply_referents(
     )
     if len(changes) > PER_SCHOOL_HISTORY:
         people = sorted({person or "" for _school, person in changes})
-        turn.store.add_history(project, turn.actor, [{
-            "action": "schools.referent",
-            "subject": f"{len(changes)}",
-            "field": "referent",
-            "new_value": ", ".join(people)[:1000] or None,
-        }])
+        record(turn, project, [
+            Change("schools.referent", f"{len(changes)}", "referent", None,
+                   ", ".join(people)[:1000] or None)
+        ])
         return
-    turn.store.add_history(
-        project,
-        turn.actor,
-        [
-            {
-                "action": "school.referent",
-                "subject": school.uai,
-                "field": "referent",
-                "old_value": school.referent,
-                "new_value": person,
-            }
-            for school, person in changes
-        ],
-    )
+    record(turn, project, [
+        Change("school.referent", school.uai, "referent", school.referent, person)
+        for school, person in changes
+    ])
 
 
 def local_competences(turn: Turn, project: ProjectInfo) -> list[CompetenceInfo]:
@@ -301,9 +290,9 @@ def people_file(
     if covers:
         db.save_covers(turn.store.connection, project.workspace_id, project.id, covers,
                        turn.actor)
-        turn.store.add_history(project, turn.actor, [{
-            "action": "schools.cover", "subject": source[:200], "field": "covers",
-            "new_value": str(len(covers))}])
+        record(turn, project, [
+            Change("schools.cover", source[:200], "covers", None, str(len(covers)))
+        ])
     return [turn.announce("schools_people", **data_out)]
 
 
@@ -337,8 +326,9 @@ def local_command(turn: Turn, project: ProjectInfo, text: str) -> Reply:
         return turn.reply("schools_local", competences=current, changed=False)
     db.set_local_competences(turn.store.connection, project.workspace_id, project.id,
                              [c.id for c in parsed])
-    turn.store.add_history(project, turn.actor, [{
-        "action": "schools.local", "subject": project.name[:200], "field": "competences",
-        "old_value": ", ".join(str(c.number) for c in current),
-        "new_value": ", ".join(str(c.number) for c in parsed)}])
+    record(turn, project, [
+        Change("schools.local", project.name[:200], "competences",
+               ", ".join(str(c.number) for c in current),
+               ", ".join(str(c.number) for c in parsed))
+    ])
     return turn.announce("schools_local", competences=parsed, changed=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services import school_import, school_people
+from services.changes import Change, record
 from services.school_import import tokens
 from services.text import normalize
 from services.tokenize import TokenizeError
@@ -192,18 +193,10 @@ def import_file(
     plan = school_import.plan(existing_fields(turn, project), directory)
     write(turn, project, plan, progress)
     if plan.added or plan.updated:
-        turn.store.add_history(
-            project,
-            turn.actor,
-            [
-                {
-                    "action": "schools.import",
-                    "subject": source[:200],
-                    "field": "schools",
-                    "new_value": f"+{len(plan.added)} ~{len(plan.updated)}",
-                }
-            ],
-        )
+        record(turn, project, [
+            Change("schools.import", source[:200], "schools", None,
+                   f"+{len(plan.added)} ~{len(plan.updated)}")
+        ])
     data_out = {
         "source": source,
         "filters": filters.describe(),
@@ -276,12 +269,7 @@ def add(turn: Turn, project: ProjectInfo, text: str) -> Reply:
     db.add_schools(
         turn.store.connection, project.workspace_id, project.id, rows, turn.actor, "manuel"
     )
-    turn.store.add_history(
-        project,
-        turn.actor,
-        [{"action": "school.add", "subject": uai, "field": "name", "new_value": name or uai}
-         for uai in new],
-    )
+    record(turn, project, [Change("school.add", uai, "name", None, name or uai) for uai in new])
     return turn.announce("schools_added", uais=new, known=[u for u in uais if u in existing],
                          name=name)
 
