@@ -20,7 +20,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from bot.app import Application
-from bot.slack import actions, commands, events, home, middleware, notices, views
+from bot.slack import actions, commands, events, home, middleware, notices, schedule_form, views
 from bot.slack.deps import Deps, Later
 from bot.slack.members import Members
 from services.assistant import Assistant
@@ -114,6 +114,7 @@ def create_app(
     commands.register(app, deps)
     actions.register(app, deps)
     views.register(app, deps)
+    schedule_form.register(app, deps)
     events.register(app, deps)
     home.register(app, deps)
     app.error(_error_answer(deps))

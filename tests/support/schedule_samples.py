@@ -50,7 +50,8 @@ _OFF: dict[str, Any] = {**_SUMMARY, "calendar": Calendar(), "place": Place(), "l
                         "digest": None, "digest_next": [], "reminders": describe(
                             rule_text("monthly", 0, 9, 0)), "reminders_next": [],
                         "me_off": False}
-_CHANGES = ("digest", "reminders", "pause", "resume", "holidays", "chart", "zone", "lead")
+_CHANGES = ("digest", "reminders", "pause", "resume", "holidays", "chart", "zone", "lead",
+            "settings")
 _CODES = ("bad_action", "bad_cadence", "missing_cadence", "bad_day", "bad_time", "bad_holidays",
           "bad_on_off", "bad_zone", "bad_lead", "other")
 
@@ -60,6 +61,7 @@ SCHEDULE_SAMPLES: dict[str, list[dict[str, Any]]] = {
     "schedule_set": [{**_SUMMARY, "actor": "U0ALICE01", "change": c} for c in _CHANGES]
     + [{**_OFF, "actor": "bob", "change": "digest"}],
     "schedule_me": [{"enabled": True}, {"enabled": False}],
+    "schedule_form": [{"project": _PROJECT}],
     "schedule_error": [{"code": c, "fragment": "zzz <!channel>"} for c in _CODES]
     + [{"code": "missing_cadence", "fragment": ""}],
 }
