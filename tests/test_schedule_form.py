@@ -28,11 +28,12 @@ def bot(app: Application) -> Iterator[SlackBot]:
 
 def edit_button(bot: SlackBot) -> dict[str, Any]:
     answer = bot.command("/ent", "rappels")
-    [button] = [
+    buttons: list[dict[str, Any]] = [
         element for block in answer.json()["blocks"] if block["type"] == "actions"
         for element in block["elements"] if element["action_id"] == "schedule_edit"
     ]
-    return button
+    assert len(buttons) == 1
+    return buttons[0]
 
 
 def open_modal(bot: SlackBot, user: str = ALICE) -> dict[str, Any]:
