@@ -158,7 +158,7 @@ class Assistant:
         if project is None or project.id != pending.project_id:
             return [turn.reply("nothing_pending")]
         if not yes:
-            replies = [turn.reply("cancelled")]
+            replies = [turn.reply("cancelled", matrix=pending.kind == matrix_import.MATRIX_IMPORT)]
             if conversation.active(turn, project) is not None:
                 replies += conversation.resume(turn, project)
             return replies

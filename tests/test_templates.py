@@ -143,7 +143,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"actor": "bob", "competence": C[4], "entity": DSI, "a": BLANK,
          "changed": ["sourcing"], "previous": None},
     ],
-    "cancelled": [{}],
+    "cancelled": [{}, {"matrix": True}],
     "detail_set": [
         {"actor": "U0ALICE", "competences": cs, "field": field, "value": value}
         for cs in ([C[6]], C[5:8])
