@@ -47,8 +47,10 @@ def test_an_empty_console_session_loads_none_of_the_rare_modules(database_url: s
     _modules_after("", database_url)
     code, modules = _modules_after("", database_url)
 
+    on_postgres = database_url.startswith("postgres")
+    deferred = [m for m in DEFERRED if not (on_postgres and m.endswith(".postgresql"))]
     assert code == 0
-    assert sorted(m for m in DEFERRED if m in modules) == []
+    assert sorted(m for m in deferred if m in modules) == []
 
 
 def test_a_rare_command_still_works_once_its_module_is_loaded(database_url: str) -> None:
