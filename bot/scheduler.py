@@ -24,9 +24,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app import Application
+from bot.slack import files
 from bot.slack.pacing import Pacer
+from bot.slack.texts import labels
 from messages.render import SLACK_USER, Messages
-from services import retention
+from services import chart, retention
 from services.digest_pass import Planned, plan_digests
 from services.reminders import plan_reminders
 from services.turn import Reply
@@ -64,6 +66,10 @@ def render_payload(
         payload: dict[str, Any] = {"text": rendered.text, "blocks": rendered.blocks}
         if plain:
             payload["plain"] = messages.plain(reply.template, reply.data, reply.language)
+        if reply.data.get(chart.WANTED):
+            texts = labels(messages, chart.TEXTS, reply.data, reply.language)
+            payload[chart.WANTED] = chart.spec(reply.data["overall"], reply.data["families"],
+                                               texts)
         return payload
 
     return render
@@ -85,6 +91,9 @@ class Sent:
     retried: int = 0
     rate_limited: int = 0
     paused: list[int] = field(default_factory=list)
+    charts: int = 0
+    charts_failed: int = 0
+    """Digest charts not uploaded (the digest itself stays sent, never posted again)."""
 
 
 @dataclass(slots=True)
@@ -146,6 +155,25 @@ class Sender:
             return
         self._record(lambda c: outbox.mark_sent(c, row.id, ts, now()))
         result.sent += 1
+        if row.payload.get(chart.WANTED):
+            self._chart(row, result)
+
+    def _chart(self, row: outbox.Claimed, result: Sent) -> None:
+        """Upload the digest's chart after the digest: a failure is logged, never retried."""
+        drawn = row.payload[chart.WANTED]
+        try:
+            content = chart.png(drawn)
+            files.upload(self.client, row.channel, content,
+                         str(drawn.get("filename") or "chart.png"))
+        except files.FileError as exc:
+            log.warning("chart of post %s not uploaded: %s", row.id, exc.code)
+            result.charts_failed += 1
+            return
+        except Exception:
+            log.exception("chart of post %s not drawn", row.id)
+            result.charts_failed += 1
+            return
+        result.charts += 1
 
     def _post(self, row: outbox.Claimed, result: Sent) -> str:
         payload = row.payload

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from services import digest, schedules
+from services import chart, digest, schedules
 from services import gaps as gap_analysis
 from services.schedule_commands import default_rule, place_of
 from services.turn import Reply
@@ -132,7 +132,9 @@ def _digests(
         messages.append(outbox.Message(
             key=f"digest:{project.id}:{d.slot.isoformat(timespec='minutes')}",
             workspace_id=project.workspace_id, project_id=project.id, kind=DIGEST,
-            channel=project.channel_id, payload=render(reply), slot=d.slot, late=d.late,
+            channel=project.channel_id,
+            payload=render(chart.wanted(reply, d.scheduled.calendar.chart)),
+            slot=d.slot, late=d.late,
         ))
         covered = gap_analysis.coverage(state)[0].covered
         done.append((project, d.slot, covered, d.rule, d.timezone))

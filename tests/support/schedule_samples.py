@@ -62,6 +62,7 @@ SCHEDULE_SAMPLES: dict[str, list[dict[str, Any]]] = {
     + [{**_OFF, "actor": "bob", "change": "digest"}],
     "schedule_me": [{"enabled": True}, {"enabled": False}],
     "schedule_form": [{"project": _PROJECT}],
+    "digest_chart": [_DIGEST],
     "schedule_error": [{"code": c, "fragment": "zzz <!channel>"} for c in _CODES]
     + [{"code": "missing_cadence", "fragment": ""}],
 }
