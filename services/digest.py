@@ -40,8 +40,11 @@ def build(
     lead: str | None,
     next_at: datetime | None = None,
     late_from: datetime | None = None,
+    local: tuple[int, int] | None = None,
+    previous_local: int | None = None,
 ) -> Reply:
-    """The ``digest`` reply; ``next_at`` and ``late_from`` are local wall-clock times."""
+    """The ``digest`` reply; ``next_at`` and ``late_from`` are local wall-clock times;
+    ``local``: the open schools and those with a resource person (None: no perimeter)."""
     project = state.project
     overall, families = gap_analysis.coverage(state)
     every = gap_analysis.analyse(state)
@@ -75,6 +78,7 @@ def build(
         "next_at": next_at,
         "late_from": late_from,
         "first_unassigned": unassigned,
+        "local": _local(local, previous_local),
     }
     return Reply("digest", data, public=True, language=project.language)
 
@@ -84,3 +88,11 @@ def _contacts(state: ProjectState, gap: Gap) -> tuple[str, ...]:
         return ()
     assignment = state.assignments.get(gap.competence.id)
     return assignment.contacts if assignment else ()
+
+
+def _local(local: tuple[int, int] | None, previous: int | None) -> dict[str, Any] | None:
+    if local is None or not local[0]:
+        return None
+    total, covered = local
+    return {"total": total, "covered": covered, "percent": round(100 * covered / total),
+            "delta": None if previous is None else covered - previous}

@@ -23,6 +23,7 @@ from services.turn import Reply
 from storage import outbox
 from storage import schedules as store
 from storage.schedules import DIGEST, Scheduled
+from storage.schools import local_figures
 from storage.store import Database, Store
 
 log = logging.getLogger(__name__)
@@ -95,15 +96,15 @@ def plan_digests(
 
 
 def _queue(writer: Store, ids: list[int], now: datetime, render: Render) -> list[outbox.Message]:
-    messages, done = _digests(writer, ids, now, render, lock=True)
+    messages, done, local = _digests(writer, ids, now, render, lock=True)
     outbox.enqueue(writer.connection, messages, now)
-    store.record_slots(writer.connection, DIGEST, done)
+    store.record_slots(writer.connection, DIGEST, done, local)
     return messages
 
 
 def _digests(
     store_: Store, ids: list[int], now: datetime, render: Render, lock: bool = False
-) -> tuple[list[outbox.Message], list[Any]]:
+) -> tuple[list[outbox.Message], list[Any], dict[int, int]]:
     connection = store_.connection
     items = store.scheduled(connection, 0, len(ids), ids=ids, lock=lock)
     found = [d for item in items if (d := due(item, DIGEST, now)) is not None]
@@ -112,6 +113,7 @@ def _digests(
         d.scheduled.project.id: _since(d) for d in found
     }
     history = store.history_since(connection, since)
+    figures = local_figures(connection, list(since))
     messages: list[outbox.Message] = []
     done: list[Any] = []
     for d in found:
@@ -127,6 +129,8 @@ def _digests(
             d.scheduled.calendar.lead or d.scheduled.created_by,
             schedules.local_time(upcoming[0], d.timezone) if upcoming else None,
             schedules.local_time(d.slot, d.timezone) if d.late else None,
+            figures.get(project.id),
+            stored.last_local_covered if stored is not None else None,
         )
         assert project.channel_id is not None
         messages.append(outbox.Message(
@@ -138,7 +142,7 @@ def _digests(
         ))
         covered = gap_analysis.coverage(state)[0].covered
         done.append((project, d.slot, covered, d.rule, d.timezone))
-    return messages, done
+    return messages, done, {pid: covered for pid, (_total, covered) in figures.items()}
 
 
 def _since(d: Due) -> datetime:

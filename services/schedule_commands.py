@@ -16,6 +16,7 @@ from services.text import normalize
 from services.turn import Reply, Turn
 from storage import schedules as store
 from storage.schedules import DIGEST, REMINDERS, Calendar
+from storage.schools import local_figures
 from storage.state import ProjectInfo
 from storage.store import utcnow
 
@@ -224,6 +225,8 @@ def digest_now(turn: Turn, project: ProjectInfo) -> list[Reply]:
     reply = digest.build(
         state, history, previous, calendar.lead or _creator(turn, project),
         schedules.local_time(upcoming[0], timezone) if upcoming else None,
+        local=local_figures(connection, [project.id]).get(project.id),
+        previous_local=stored[DIGEST].last_local_covered if DIGEST in stored else None,
     )
     return [reply]
 

@@ -9,7 +9,7 @@ Reads for the due pass are batched: a fixed number of statements per batch of pr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -96,6 +96,8 @@ class Schedule(SQLModel, table=True):
     """The last slot (naive UTC) whose post was written to the outbox."""
     last_coverage: int | None = None
     """Competences covered at the last digest, for the change since then."""
+    last_local_covered: int | None = None
+    """Schools with a resource person at the last digest, for the change since then."""
     updated_by: str = Field(max_length=200, sa_column_kwargs=personal(Category.AUTHOR))
     updated_at: datetime = Field(sa_column=Column(DateTime(), nullable=False))
 
@@ -174,6 +176,7 @@ class Rule:
     timezone: str
     last_slot: datetime | None = None
     last_coverage: int | None = None
+    last_local_covered: int | None = None
     stored: bool = True
 
 
@@ -228,7 +231,8 @@ def save_calendar(
 def rules(connection: Connection, project_id: int) -> dict[str, Rule]:
     rows = connection.execute(
         select(SCHEDULE.c.kind, SCHEDULE.c.rule, SCHEDULE.c.timezone, SCHEDULE.c.last_slot,
-               SCHEDULE.c.last_coverage).where(SCHEDULE.c.project_id == project_id)
+               SCHEDULE.c.last_coverage, SCHEDULE.c.last_local_covered)
+        .where(SCHEDULE.c.project_id == project_id)
     )
     return {row[0]: Rule(*row) for row in rows}
 
@@ -319,7 +323,7 @@ def scheduled(
     if found:
         for row in connection.execute(
             select(SCHEDULE.c.project_id, SCHEDULE.c.kind, SCHEDULE.c.rule, SCHEDULE.c.timezone,
-                   SCHEDULE.c.last_slot, SCHEDULE.c.last_coverage)
+                   SCHEDULE.c.last_slot, SCHEDULE.c.last_coverage, SCHEDULE.c.last_local_covered)
             .where(SCHEDULE.c.project_id.in_(list(found)))
         ):
             found[int(row[0])].rules[row[1]] = Rule(*row[1:])
@@ -329,15 +333,18 @@ def scheduled(
 def record_slots(
     connection: Connection, kind: str, done: Iterable[tuple[ProjectInfo, datetime, int | None,
                                                             str | None, str]],
+    local: Mapping[int, int] | None = None,
 ) -> None:
     """Remember each project's last slot handled (and its coverage): one upsert per batch.
 
     ``done``: (project, slot, coverage, rule, timezone), the rule and zone kept as they are
     for a project that had no row (it follows the default).
+    With ``local`` (project id → schools with a resource person), that figure too.
     """
     rows = [
         {"project_id": p.id, "workspace_id": p.workspace_id, "kind": kind, "rule": rule,
          "timezone": zone, "last_slot": slot, "last_coverage": coverage,
+         "last_local_covered": (local or {}).get(p.id),
          "updated_by": "ent-bot", "updated_at": utcnow()}
         for p, slot, coverage, rule, zone in done
     ]
@@ -348,7 +355,9 @@ def record_slots(
         statement.on_conflict_do_update(
             index_elements=[SCHEDULE.c.project_id, SCHEDULE.c.kind],
             set_={"last_slot": statement.excluded.last_slot,
-                  "last_coverage": statement.excluded.last_coverage},
+                  "last_coverage": statement.excluded.last_coverage,
+                  **({"last_local_covered": statement.excluded.last_local_covered}
+                     if local is not None else {})},
         ),
         rows,
     )

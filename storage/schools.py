@@ -442,3 +442,17 @@ def referent_schools(
     for row in rows:
         found[int(row[len(_COLUMNS)])][1].append(_info(row[: len(_COLUMNS)]))
     return found
+
+
+def local_figures(connection: Connection, project_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """Per project: open schools, and those with a resource person (one statement for any
+    number of projects; projects with no school are absent)."""
+    if not project_ids:
+        return {}
+    covered = func.sum(case((SCHOOL.c.referent.is_not(None), 1), else_=0))
+    rows = connection.execute(
+        select(SCHOOL.c.project_id, func.count(), covered)
+        .where(SCHOOL.c.project_id.in_(list(project_ids)), _OPEN)
+        .group_by(SCHOOL.c.project_id)
+    )
+    return {int(row[0]): (int(row[1]), int(row[2] or 0)) for row in rows}

@@ -35,10 +35,11 @@ _DIGEST: dict[str, Any] = {
                {"severity": 1, "lines": _LINES[2:], "more": 1}],
     "gap_count": 9, "questions": [1, 3], "factors": [2], "next_at": _AT,
     "late_from": _AT, "first_unassigned": _C[1],
+    "local": {"total": 62, "covered": 45, "percent": 73, "delta": -2},
 }
 _EMPTY_DIGEST = {**_DIGEST, "delta": None, "changes": [], "more_changes": 0, "groups": [],
                  "gap_count": 0, "questions": [], "factors": [], "next_at": None,
-                 "late_from": None, "first_unassigned": None}
+                 "late_from": None, "first_unassigned": None, "local": None}
 _SUMMARY: dict[str, Any] = {
     "project": _PROJECT, "calendar": Calendar("B", "6AE", "U0BOB0001", True, "is_archived"),
     "place": Place("B", "6AE"), "lead": "U0BOB0001",
