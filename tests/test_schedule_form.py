@@ -203,3 +203,19 @@ def test_an_untouched_modal_changes_nothing(bot: SlackBot, app: Application) -> 
     after = dump(app.database.engine)
     assert {k: v for k, v in after.items() if "request" not in k} == {
         k: v for k, v in before.items() if "request" not in k}
+
+
+def test_a_submission_that_breaks_the_listener_shows_the_error_in_the_modal(
+    bot: SlackBot, app: Application
+) -> None:
+    view = open_modal(bot)
+    before = dump(app.database.engine)
+
+    answer = bot.send(sr.view_submission(
+        view["callback_id"], {}, view["private_metadata"], user_id=ALICE,
+        blocks=view["blocks"], view_extra={"state": {"values": {"digest_cadence": "broken"}}},
+    ))
+
+    body = answer.json()
+    assert body["response_action"] == "errors" and list(body["errors"]) == ["digest_cadence"]
+    assert dump(app.database.engine) == before

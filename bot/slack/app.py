@@ -134,7 +134,10 @@ def _error_answer(deps: Deps) -> Any:
                        "blocks": rendered.blocks}
         elif body.get("type") == "view_submission":
             text = deps.messages.plain(reply.template, reply.data, reply.language)
-            payload = {"response_action": "errors", "errors": {"competence": text}}
+            inputs = [block.get("block_id") for block in (body.get("view") or {}).get("blocks")
+                      or [] if block.get("type") == "input"]
+            field = str(inputs[0]) if inputs else "competence"
+            payload = {"response_action": "errors", "errors": {field: text}}
         else:
             return BoltResponse(status=200, body="")
         return BoltResponse(
