@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from services import changes, entities
+from services import changes, entities, retention
 from services.answers import extract_mentions, parse_keep, parse_sourcing, parse_yes_no
 from services.assignments import Owner, _owner_values, contacts_problem, update_many
 from services.csv_files import FileProblem, read_rows
@@ -241,6 +241,9 @@ def check_file(turn: Turn, data: bytes, source: str, usage: str = "matrix") -> l
     project = turn.project
     if project is None:
         return [turn.error("no_project")]
+    refused = retention.closed_refusal(turn)
+    if refused is not None:
+        return [refused]
     known = turn.store.entities(project.id)
     competences = turn.store.competences(project.id)
     matrix = read_matrix(data, competences, known)
@@ -323,6 +326,9 @@ def _payload(row: MatrixRow) -> dict[str, Any]:
 
 def apply(turn: Turn, project: ProjectInfo, payload: Mapping[str, Any]) -> list[Reply]:
     """Create the unknown entities and write the matrix, with its history."""
+    refused = retention.closed_refusal(turn)
+    if refused is not None:
+        return [refused]
     competences = {c.id: c for c in turn.store.competences(project.id)}
     rows = [
         MatrixRow(int(r["line"]), competences[int(r["competence"])], str(r["entity"]),

@@ -173,6 +173,20 @@ def test_the_import_is_taken_back_by_undo_when_no_entity_was_created(
     assert matrix(project) == {}
 
 
+def test_a_closed_project_imports_nothing(project: Application, tmp_path: Path) -> None:
+    path = tmp_path / "matrice.csv"
+    path.write_text(FRENCH, encoding="utf-8")
+    say(project, f"/ent importer {path}")
+    say(project, "/ent projet clore")
+    before = dump(project.database.engine)
+
+    out = say(project, "oui", f"/ent importer {path}")
+
+    assert out.count("est clos : il ne se modifie plus") == 2, out
+    assert without_pending(dump(project.database.engine)) == without_pending(before)
+    assert matrix(project) == {}
+
+
 def test_command_line_import_with_confirmation(
     project: Application, database_url: str, tmp_path: Path
 ) -> None:
