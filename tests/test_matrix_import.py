@@ -12,12 +12,15 @@ import pytest
 
 from bot.app import Application
 from bot.console import CHANNEL, WORKSPACE
+from services.turn import Caller
 from storage.state import AssignmentInfo
 from tests.support import slack_requests as sr
 from tests.support.console import say
-from tests.support.db import dump
+from tests.support.db import count_statements, dump
+from tests.support.history import replay_problems
 from tests.support.slack_app import ALICE, BOB, SlackBot, posted, running_bot, text_of
 from tests.support.slack_app import CHANNEL as SLACK_CHANNEL
+from tests.test_concurrency import project_id
 
 ROOT = Path(__file__).resolve().parents[1]
 FRENCH = (
@@ -185,6 +188,33 @@ def test_a_closed_project_imports_nothing(project: Application, tmp_path: Path) 
     assert out.count("est clos : il ne se modifie plus") == 2, out
     assert without_pending(dump(project.database.engine)) == without_pending(before)
     assert matrix(project) == {}
+
+
+def _apply_cost(app: Application, path: Path) -> list[str]:
+    say(app, f"/ent importer {path}")
+    with count_statements(app.database.engine) as statements:
+        replies = app.assistant.message(Caller(WORKSPACE, "alice", CHANNEL), "oui")
+    assert [r.template for r in replies] == ["matrix_applied"]
+    return statements
+
+
+def test_applying_costs_the_same_statements_for_3_or_19_rows_and_the_history_replays(
+    project: Application, tmp_path: Path
+) -> None:
+    say(project, "/ent entite ajouter DANE Rennes academie", "oui")
+    small, big = tmp_path / "small.csv", tmp_path / "big.csv"
+    small.write_text("N°;Entité;Contacts\n" + "".join(
+        f"{n};DSI du Département;@u{n}\n" for n in (1, 2, 3)), encoding="utf-8")
+    big.write_text("N°;Entité;Sourcing;Contacts\n" + "".join(
+        f"{n};DANE Rennes;interne;@v{n}\n" for n in range(1, 20)), encoding="utf-8")
+
+    few = _apply_cost(project, small)
+    many = _apply_cost(project, big)
+
+    assert len(many) == len(few) <= 11, many
+    assert sum(1 for s in many if s.upper().startswith("INSERT INTO ASSIGNMENT ")) == 1
+    assert sorted(matrix(project)) == list(range(1, 20))
+    assert replay_problems(project.database.engine, project_id(project)) == []
 
 
 def test_command_line_import_with_confirmation(
