@@ -22,7 +22,7 @@ MAX_GAPS = 12
 MAX_CHANGES = 8
 COMPETENCE_KINDS = frozenset({
     GapKind.UNASSIGNED, GapKind.NO_CONTACT, GapKind.NO_SOURCING, GapKind.NO_PROVIDER,
-    GapKind.NO_SERVICE_LEVEL, GapKind.KEEP_UNDECIDED,
+    GapKind.NO_SERVICE_LEVEL, GapKind.KEEP_UNDECIDED, GapKind.CONTACT_LEFT,
 })
 
 
@@ -42,12 +42,14 @@ def build(
     late_from: datetime | None = None,
     local: tuple[int, int] | None = None,
     previous_local: int | None = None,
+    left: frozenset[int] | set[int] = frozenset(),
 ) -> Reply:
     """The ``digest`` reply; ``next_at`` and ``late_from`` are local wall-clock times;
-    ``local``: the open schools and those with a resource person (None: no perimeter)."""
+    ``local``: the open schools and those with a resource person (None: no perimeter);
+    ``left``: competences whose only contact left (gap “contact parti”)."""
     project = state.project
     overall, families = gap_analysis.coverage(state)
-    every = gap_analysis.analyse(state)
+    every = gap_analysis.analyse(state, left)
     lines = [
         GapLine(gap, gap.contacts or _contacts(state, gap) or ((lead,) if lead else ()))
         for gap in every if gap.kind in COMPETENCE_KINDS

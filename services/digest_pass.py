@@ -20,7 +20,7 @@ from services import chart, digest, schedules
 from services import gaps as gap_analysis
 from services.schedule_commands import default_rule, place_of
 from services.turn import Reply
-from storage import outbox
+from storage import outbox, privacy
 from storage import schedules as store
 from storage.schedules import DIGEST, Scheduled
 from storage.schools import local_figures
@@ -114,6 +114,7 @@ def _digests(
     }
     history = store.history_since(connection, since)
     figures = local_figures(connection, list(since))
+    left = privacy.contacts_left_many(connection, list(since))
     messages: list[outbox.Message] = []
     done: list[Any] = []
     for d in found:
@@ -131,6 +132,7 @@ def _digests(
             schedules.local_time(d.slot, d.timezone) if d.late else None,
             figures.get(project.id),
             stored.last_local_covered if stored is not None else None,
+            left.get(project.id, frozenset()),
         )
         assert project.channel_id is not None
         messages.append(outbox.Message(

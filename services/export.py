@@ -21,6 +21,7 @@ from services import school_people
 from services.gaps import Coverage, Gap
 from services.text import match_key
 from services.turn import Reply, Turn
+from storage import privacy
 from storage import schools as db
 from storage.state import ProjectInfo, ProjectState
 from storage.store import HistoryRow, utcnow
@@ -103,7 +104,7 @@ def handover(turn: Turn, project: ProjectInfo) -> Handover:
         rows=rows,
         overall=overall,
         families=families,
-        gaps=gap_analysis.analyse(state),
+        gaps=gap_analysis.analyse(state, privacy.contacts_left(connection, project.id)),
         history=turn.store.history(project.id, None, HISTORY_LIMIT),
         coverage=found,
         schools=db.schools(connection, project.id),
