@@ -46,6 +46,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--projects", type=int, default=10_000)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--schools", type=int, default=20,
+                        help="schools per project, 80%% with a resource person")
     parser.add_argument("--rate-limited", type=int, default=25,
                         help="posts answered 429 (Retry-After: 1) along the way")
     args = parser.parse_args()
@@ -67,9 +69,16 @@ def main() -> int:
              "field": "sourcing", "old_value": "interne", "new_value": "externe"}
             for pid, created in projects[::2] for _ in range(5)
         ])
+        conn.execute(insert(tables["school"]), [
+            {"workspace_id": WORKSPACE, "project_id": pid, "uai": f"{n:07d}X", "name": f"E{n}",
+             "referent": "U0SEED" if n % 5 else None, "created_by": "bench",
+             "created_at": created, "updated_at": created}
+            for pid, created in projects for n in range(args.schools)
+        ])
     at = next_slots(DEFAULT_DIGEST, "Europe/Paris", Place(), utcnow(), 1)[0]
     at += timedelta(minutes=1)
-    print(f"{len(projects)} projects seeded; pass at {at:%Y-%m-%d %H:%M} UTC")
+    print(f"{len(projects)} projects seeded with {args.schools} schools each; "
+          f"pass at {at:%Y-%m-%d %H:%M} UTC")
 
     statements: list[str] = []
     event.listen(database.engine, "before_cursor_execute",
