@@ -2,19 +2,25 @@
 the project's channel, the app uninstalled or its tokens revoked.
 
 Each is applied once (its ``event_id`` is claimed in the change's transaction), so the
-project's lead gets one direct message per departure however often Slack delivers it.
+project's lead gets one direct message per departure however often Slack delivers it: the
+message is queued in the outbox in that transaction (keyed by the event and the project),
+sent right after the commit, and by the due pass if this process dies first or Slack fails.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
-from bot.slack.delivery import deliver
 from bot.slack.deps import Deps
-from bot.slack.outbox import Kind, Post
+from bot.slack.notices import GRACE, post_row
+from bot.slack.outbox import render
 from services import departures, retention
 from services.conversation import BOT
+from services.turn import Reply, Turn
+from storage import outbox
+from storage.store import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +53,35 @@ def on_left_channel(
 def _left(deps: Deps, body: dict[str, Any], workspace: str, user: str,
           channel: str | None) -> None:
     caller = deps.caller(workspace, BOT, channel)
-    replies = deps.assistant.run(
-        caller, lambda turn: departures.departed(turn, user, channel),
-        f"event:{body.get('event_id')}",
-    )
-    deliver(deps, [
-        Post(Kind.DIRECT, (reply,), workspace, channel=str(reply.data["lead"]),
-             user=str(reply.data["lead"]))
-        for reply in replies if reply.template == "contact_left_notice"
-    ])
+    event = str(body.get("event_id") or uuid.uuid4().hex)
+    keys: list[str] = []
+
+    def leave(turn: Turn) -> list[Reply]:
+        keys.clear()
+        messages = []
+        for reply in departures.departed(turn, user, channel):
+            if reply.template != "contact_left_notice":
+                continue
+            project = reply.data["project"]
+            rendered = render(deps.application.messages, [reply])
+            messages.append(outbox.Message(
+                key=f"contact_left:{project.id}:{event}", workspace_id=workspace,
+                project_id=project.id, kind=outbox.NOTICE, channel=str(reply.data["lead"]),
+                payload={"text": rendered.text, "blocks": rendered.blocks},
+            ))
+        now = utcnow()
+        outbox.enqueue(turn.store.connection, messages, now, due=now + GRACE)
+        keys.extend(m.key for m in messages)
+        return []
+
+    deps.assistant.run(caller, leave, f"event:{event}")
+    if keys:
+        database = deps.application.database
+        claimed = database.attempt(
+            lambda store: outbox.claim_keys(store.connection, keys, utcnow())
+        )
+        for row in claimed:
+            post_row(deps, row)
 
 
 def on_uninstalled(

@@ -88,7 +88,7 @@ def deliver(
     if post.kind is Kind.CHANNEL and post.channel:
         rest = tuple(reply for reply in post.replies if key_of(reply) is None)
         refused = tuple(
-            reply for row in claimed if not _post_row(deps, row)
+            reply for row in claimed if not post_row(deps, row)
             for reply in post.replies if key_of(reply) == row.key
         )
         if rest:
@@ -102,7 +102,7 @@ def deliver(
     _record(deps, claimed, None)
 
 
-def _post_row(deps: Deps, row: outbox.Claimed) -> bool:
+def post_row(deps: Deps, row: outbox.Claimed) -> bool:
     """Post a claimed row in its channel; False when the bot cannot post there (the caller
     answers another way: the row is recorded as failed)."""
     try:
