@@ -44,11 +44,13 @@ class Assistant:
     ) -> list[Reply]:
         """A slash command; with a ``key``, applied once however often it is delivered."""
         write = commands.changes_project(command, text)
-        return self._run(caller, lambda turn: commands.run(turn, command, text), key, write)
+        return self._run(caller, lambda turn: commands.run(turn, command, text), key, write,
+                         lambda _turn: commands.allowed_when_closed(command, text))
 
     def message(self, caller: Caller, text: str, key: str | None = None) -> list[Reply]:
         """A free-text message; with a ``key``, applied once however often it is delivered."""
-        return self._run(caller, lambda turn: self._message(turn, text), key)
+        return self._run(caller, lambda turn: self._message(turn, text), key,
+                         closed_ok=_erasing)
 
     def confirm(self, caller: Caller, yes: bool, key: str | None = None) -> list[Reply]:
         """The answer to a pending “shall I create it?” question, from a button."""
@@ -60,10 +62,12 @@ class Assistant:
         action: Callable[[Turn], list[Reply]],
         key: str | None = None,
         write: bool = True,
+        closed_ok: bool = False,
     ) -> list[Reply]:
         """Run any service function in a transaction (for the adapters' buttons and forms);
-        ``write=False`` for one that only reads."""
-        return self._run(caller, action, key, write)
+        ``write=False`` for one that only reads; ``closed_ok`` for a write a closed project
+        still allows (its export)."""
+        return self._run(caller, action, key, write, (lambda _turn: True) if closed_ok else None)
 
     def _run(
         self,
@@ -71,8 +75,12 @@ class Assistant:
         action: Callable[[Turn], list[Reply]],
         key: str | None = None,
         write: bool = True,
+        closed_ok: Callable[[Turn], bool] | None = None,
     ) -> list[Reply]:
         """One transaction; a ``key`` already recorded by an earlier request makes it a no-op.
+
+        A write to a closed project (read-only) is refused here, for every adapter and
+        request, unless ``closed_ok`` says the request is one a closed project allows.
 
         A change (``write``) locks its project before reading it, so two changes at once
         are applied one after the other, each seeing the other's result; a transaction
@@ -83,6 +91,12 @@ class Assistant:
 
         def work(store: Store) -> list[Reply]:
             turn = Turn(store, caller, _project(store, caller, lock=write))
+            project = turn.project
+            if write and project is not None and project.closed and not (
+                closed_ok is not None and closed_ok(turn)
+            ):
+                raise _Rollback([turn.error("personal_error", code="closed",
+                                            fragment=project.name)])
             replies = guarded(turn)
             if any(reply.error for reply in replies):
                 raise _Rollback(replies)
@@ -182,6 +196,13 @@ class Assistant:
         if then.get("op") == "command":
             return commands.run(turn, str(then.get("command", "")), text)
         return []
+
+
+def _erasing(turn: Turn) -> bool:
+    """A message answering a pending erasure (allowed on a closed project)."""
+    caller = turn.caller
+    pending = turn.store.pending(caller.workspace_id, caller.user_id, lock=True)
+    return pending is not None and pending.kind == personal_data.ERASE
 
 
 def _project(store: Store, caller: Caller, lock: bool) -> ProjectInfo | None:

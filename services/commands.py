@@ -199,6 +199,11 @@ def _subcommand(text: str) -> tuple[str | None, str]:
     return (_SUBCOMMANDS.get(normalize(word)) if word else "help"), rest
 
 
+def allowed_when_closed(command: str, text: str) -> bool:
+    """Whether the command still runs on a closed project (its own data, help)."""
+    return command.strip().lower() == ENT and _subcommand(text)[0] in _ANY_TIME
+
+
 def changes_project(command: str, text: str) -> bool:
     """Whether the command may change the project (adapters check who may do that).
 

@@ -68,6 +68,8 @@ class ProjectInfo:
     language: str = "fr"
     timezone: str = "Europe/Paris"
     channel_id: str | None = None
+    closed: bool = False
+    """Closed (``/ent projet clore``): read-only, refused centrally by the assistant."""
 
 
 @dataclass(frozen=True, slots=True)

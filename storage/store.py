@@ -15,7 +15,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy import (
+    Table,
+    bindparam,
+    column,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection, Engine
 
@@ -117,7 +128,11 @@ _PROJECT_COLUMNS = (
     PROJECT.c.language,
     PROJECT.c.timezone,
     PROJECT.c.channel_id,
+    exists()
+    .where(table("project_closure", column("project_id")).c.project_id == PROJECT.c.id)
+    .label("closed"),
 )
+"""A project's columns, and whether it is closed (read in the same statement)."""
 _COMPETENCE_COLUMNS = (
     COMPETENCE.c.id,
     COMPETENCE.c.number,
@@ -187,7 +202,10 @@ def upsert_dialect(connection: Connection) -> Any:
 
 
 def _project(row: Sequence[Any]) -> ProjectInfo:
-    return ProjectInfo(*row)
+    (project_id, workspace_id, name, territory_kind, moa, language, timezone, channel_id,
+     closed) = row
+    return ProjectInfo(project_id, workspace_id, name, territory_kind, moa, language, timezone,
+                       channel_id, bool(closed))
 
 
 def _competence(row: Sequence[Any]) -> CompetenceInfo:
