@@ -417,6 +417,9 @@ def _q3(talk: Talk, state: ConversationState, text: str) -> Outcome:
     competences = talk.snapshot.competences
     local = local_providers.read_local(talk.turn.store.connection, talk.project.id, competences)
     said = local_providers.parse(text, local, competences)
+    if isinstance(said, local_providers.NotLocal):
+        return [talk.turn.error("schools_error", code="not_local", fragment=said.fragment,
+                                detail=list(said.local), usage="local")]
     if isinstance(said, ParseFailure):
         if said.code is FailureCode.EMPTY and ":" not in text:
             return [talk.turn.error("error", code="empty_name", fragment=text, usage="answer_q3")]

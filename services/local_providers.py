@@ -36,6 +36,15 @@ class Providers:
     per_competence: bool
 
 
+@dataclass(frozen=True, slots=True)
+class NotLocal:
+    """The answer names a competence the project does not cover locally."""
+
+    fragment: str
+    local: tuple[str, ...]
+    """The local competences' numbers."""
+
+
 def local_competences(
     chosen: Sequence[int], competences: Sequence[CompetenceInfo]
 ) -> list[CompetenceInfo]:
@@ -52,7 +61,7 @@ def read_local(connection: Connection, project_id: int,
 
 def parse(
     text: str, local: Sequence[CompetenceInfo], competences: Sequence[CompetenceInfo]
-) -> Providers | ParseFailure:
+) -> Providers | NotLocal | ParseFailure:
     """Read the answer; a competence named must be one of the local ones."""
     if ":" not in text:
         names = tuple(parse_entity_list(text))
@@ -69,10 +78,8 @@ def parse(
         chosen = competence_list.parse_list(left.strip(), competences)
         if isinstance(chosen, ParseFailure):
             return chosen
-        outside = [c for c in chosen if c.id not in local_ids]
-        if outside:
-            return ParseFailure(FailureCode.UNKNOWN_COMPETENCE, left.strip(),
-                                tuple(local))
+        if any(c.id not in local_ids for c in chosen):
+            return NotLocal(left.strip(), tuple(str(c.number) for c in local))
         names = tuple(parse_entity_list(right))
         if not names:
             return ParseFailure(FailureCode.EMPTY, part.strip())

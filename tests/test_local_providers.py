@@ -78,8 +78,8 @@ def test_the_projects_own_local_competences_are_the_ones_answered(
 @pytest.mark.parametrize(
     ("answer", "expected"),
     [
-        ("3 : DANE Rennes", "Je ne connais pas la compétence « 3 »"),
-        ("3 : DANE Rennes", "`9 : DANE Rennes ; 10-11 : Canopé`"),
+        ("3 : DANE Rennes", "n'est pas une compétence locale du projet : répondez pour 9, 10, 11"),
+        ("3 : DANE Rennes", "`/ent local competences 9, 10, 11`"),
         ("9 : ; 10 : Canopé", "Il manque un nom"),
         ("douze : Canopé", "Je ne connais pas la compétence"),
     ],

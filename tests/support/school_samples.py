@@ -50,6 +50,7 @@ SCHOOL_ERRORS = [
                  "file_not_found", "unreadable", "upload_needed", "unknown_filter",
                  "empty_filter", "bad_statut", "other")
 ] + [
+    {"code": "not_local", "fragment": "3", "detail": ["9", "10", "11"], "usage": "local"},
     {"code": "missing_columns", "fragment": "a.csv", "detail": ["Nom_etablissement"]},
     {"code": "missing_columns", "fragment": "a.csv", "detail": ["A", "B"], "usage": "x"},
     {"code": "bad_uai", "fragment": "0350122A", "expected": "T", "usage": "add"},
