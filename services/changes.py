@@ -88,14 +88,22 @@ def edit(
 
 
 def save_assignments(
-    turn: Turn, project: ProjectInfo, edits: Sequence[Edit], entities: Iterable[EntityInfo]
+    turn: Turn,
+    project: ProjectInfo,
+    edits: Sequence[Edit],
+    entities: Iterable[EntityInfo],
+    actor: str | None = None,
 ) -> list[Edit]:
     """Write the edits that change something, and one history row per changed field:
-    a fixed number of statements however many competences change. Returns those edits."""
+    a fixed number of statements however many competences change. Returns those edits.
+
+    ``actor``: who the change is recorded for, when not the request's author (the bot
+    itself, for someone who left)."""
     effective = [e for e in edits if e.changed]
     if not effective:
         return []
-    turn.store.save_assignments(project, [(e.old, e.new) for e in effective], turn.actor)
+    author = actor or turn.actor
+    turn.store.save_assignments(project, [(e.old, e.new) for e in effective], author)
     names = {entity.id: entity.name for entity in entities}
     record(
         turn,
@@ -112,6 +120,7 @@ def save_assignments(
             for e in effective
             for name in e.changed
         ],
+        author,
     )
     return effective
 

@@ -7,8 +7,7 @@ contact gets the gap “contact parti”, and the project's lead (its creator) i
 
 from __future__ import annotations
 
-from dataclasses import replace
-
+from services import changes
 from services.answers import extract_mentions
 from services.personal_data import SYSTEM, identities
 from services.text import normalize
@@ -34,26 +33,23 @@ def leave(
     ids = identities(person)
     store = turn.store
     done = []
-    for project in projects:
+    for listed in sorted(projects, key=lambda p: p.id):
+        # Each project is changed under its own lock, like any change to it (the request
+        # itself may act on another project, or on none).
+        project = store.project(listed.workspace_id, listed.id, lock=True)
+        if project is None:
+            continue
         state = store.load_state(project)
-        removed: list[CompetenceInfo] = []
-        orphaned: list[CompetenceInfo] = []
+        edits = []
         for competence in state.competences:
             current = state.assignments.get(competence.id)
             if current is None or not any(i in current.contacts for i in ids):
                 continue
             kept = tuple(c for c in current.contacts if c not in ids)
-            store.save_assignment(project, replace(current, contacts=kept), actor,
-                                  current.contacts)
-            store.add_history(project, actor, [{
-                "action": "assignment", "subject": competence.code,
-                "competence_id": competence.id, "field": "contacts",
-                "old_value": ", ".join(current.contacts) or None,
-                "new_value": ", ".join(kept) or None,
-            }])
-            removed.append(competence)
-            if not kept:
-                orphaned.append(competence)
+            edits.append(changes.edit(competence, current, {"contacts": kept}))
+        written = changes.save_assignments(turn, project, edits, state.entities, actor)
+        removed = [e.competence for e in written]
+        orphaned = [e.competence for e in written if not e.new.contacts]
         if orphaned:
             privacy.record_contact_left(store.connection, project.workspace_id, project.id,
                                         [c.id for c in orphaned])

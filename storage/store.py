@@ -465,44 +465,6 @@ class Store:
         ).first()
         return None if row is None else _assignment(row)
 
-    def save_assignment(
-        self, project: ProjectInfo, new: AssignmentInfo, actor: str, old_contacts: tuple[str, ...]
-    ) -> None:
-        """Write the assignment; its contacts are also indexed by person."""
-        values = {
-            "entity_id": new.entity_id,
-            "sourcing": new.sourcing,
-            "contacts": list(new.contacts),
-            "provider": new.provider,
-            "service_level": new.service_level,
-            "keep": new.keep,
-            "notes": new.notes,
-            "updated_by": actor,
-            "updated_at": utcnow(),
-        }
-        self._save(ASSIGNMENT, project, {"competence_id": new.competence_id}, values)
-        if new.contacts != old_contacts:
-            self._index_contacts(project, new.competence_id, new.contacts)
-
-    def _index_contacts(
-        self, project: ProjectInfo, competence_id: int, contacts: tuple[str, ...]
-    ) -> None:
-        self.connection.execute(
-            delete(ASSIGNMENT_CONTACT).where(
-                ASSIGNMENT_CONTACT.c.project_id == project.id,
-                ASSIGNMENT_CONTACT.c.competence_id == competence_id,
-            )
-        )
-        if contacts:
-            self.connection.execute(
-                insert(ASSIGNMENT_CONTACT),
-                [
-                    {"workspace_id": project.workspace_id, "project_id": project.id,
-                     "competence_id": competence_id, "user_id": user}
-                    for user in dict.fromkeys(contacts)
-                ],
-            )
-
     def save_answer(
         self,
         project: ProjectInfo,
