@@ -164,6 +164,7 @@ def erase_person(turn: Turn, target: str, reason: str) -> int:
     """
     connection = turn.store.connection
     workspace = turn.caller.workspace_id
+    turn.store.lock_projects(workspace)
     number = privacy.new_pseudonym(connection, workspace, reason)
     label = PSEUDONYM.format(number=number)
     erased = privacy.erase(connection, workspace, identities(target), label)

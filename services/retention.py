@@ -102,11 +102,13 @@ def purge(
 
 
 def _delete(store: Store, workspace: str) -> int:
+    store.lock_projects(workspace)
     return privacy.delete_workspace(store.connection, workspace)
 
 
 def _pseudonymise(store: Store, workspace: str, project_id: int, now: datetime) -> int:
     connection = store.connection
+    store.lock_projects(workspace, project_id)
     people = privacy.project_people(connection, workspace, project_id)
     seen: set[tuple[str, ...]] = set()
     count = 0

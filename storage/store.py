@@ -270,6 +270,15 @@ class Store:
         row = self.connection.execute(query.with_for_update() if lock else query).first()
         return None if row is None else _project(row)
 
+    def lock_projects(self, workspace_id: str, project_id: int | None = None) -> None:
+        """Lock every project of the workspace (or one), in id order, for a change that
+        rewrites rows across projects (an erasure, a purge): no change to any of them can
+        interleave with it."""
+        query = select(PROJECT.c.id).where(PROJECT.c.workspace_id == workspace_id)
+        if project_id is not None:
+            query = query.where(PROJECT.c.id == project_id)
+        self.connection.execute(query.order_by(PROJECT.c.id).with_for_update()).all()
+
     def projects(self, workspace_id: str) -> list[ProjectInfo]:
         rows = self.connection.execute(
             select(*_PROJECT_COLUMNS)
