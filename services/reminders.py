@@ -4,8 +4,10 @@ across the workspace's projects, and the escalation of gaps left open too long.
 The contacts of an assignment get its gaps; the project lead (``/ent projet chef``, else the
 project's creator) gets the unowned ones: competences with no contact, unanswered key
 questions, success factors to do. A person who stopped their reminders (``/ent rappels moi
-off``) gets none; a gap snoozed (*Reporter d'une semaine*) is left out until then; a person
-who said *Ce n'est pas moi* is not reminded of that gap again.
+off``) gets none; the lead also gets one line per project counting its open schools with no
+local resource person (never one line per school: nothing more specific than the lead is
+recorded as answerable for naming them); a gap snoozed (*Reporter d'une semaine*) is left
+out until then; a person who said *Ce n'est pas moi* is not reminded of that gap again.
 
 The pass queues in the outbox, in one transaction per group of projects due at the same
 slot: the messages, the slots recorded and the gaps' state (first seen, escalated). Keys are
@@ -31,6 +33,7 @@ from services.turn import Reply, Turn
 from storage import outbox
 from storage import schedules as store
 from storage.schedules import REMINDERS, GapRecord
+from storage.schools import local_figures
 from storage.state import ProjectInfo, ProjectState
 from storage.store import Database, Store, utcnow
 
@@ -84,6 +87,8 @@ class Section:
     project: ProjectInfo
     lines: list[Line] = field(default_factory=list)
     more: int = 0
+    schools: int = 0
+    """Open schools with no local resource person (shown to the lead, as one line)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +193,7 @@ class _Plan:
         ]
         states = store.load_states(connection, [item.project for item, _ in items])
         records = store.gap_states(connection, [item.project.id for item, _ in items])
+        figures = local_figures(connection, [item.project.id for item, _ in items])
         opened: list[tuple[ProjectInfo, str]] = []
         open_keys: set[tuple[int, str]] = set()
         escalated: list[tuple[int, str]] = []
@@ -196,6 +202,9 @@ class _Plan:
             project = item.project
             lead = item.calendar.lead or item.created_by
             to_escalate: list[Escalated] = []
+            total, covered = figures.get(project.id, (0, 0))
+            if total > covered:  # first: one line, whatever the project's gaps
+                self._add(lead, project, None, total - covered)
             for gap in gap_analysis.analyse(states[project.id]):
                 key = gap_key(gap)
                 open_keys.add((project.id, key))
@@ -223,7 +232,10 @@ class _Plan:
             store.track_gaps(connection, opened, closed, self.now)
             store.mark_escalated(connection, escalated, self.now)
 
-    def _add(self, person: str, project: ProjectInfo, line: Line) -> None:
+    def _add(
+        self, person: str, project: ProjectInfo, line: Line | None, schools: int = 0
+    ) -> None:
+        """Add a gap line, or (``line`` None) the line of ``schools`` uncovered schools."""
         if not person or not self.reachable(person):
             return
         sections = self.sections.setdefault(person, [])
@@ -237,7 +249,10 @@ class _Plan:
             return
         if not same:
             sections.append(Section(project))
-        sections[-1].lines.append(line)
+        if line is None:
+            sections[-1].schools = schools
+        else:
+            sections[-1].lines.append(line)
         self.shown[person] = self.shown.get(person, 0) + 1
 
     def _escalation(

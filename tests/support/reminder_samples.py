@@ -28,13 +28,14 @@ _GAPS = [
 _LINES = [Line(g, f"{g.kind.value}:{n}", n % 4, n % 2 == 0) for n, g in enumerate(_GAPS)]
 _REMINDER: dict[str, Any] = {
     "user": "U0ALICE01", "late": True, "more": 42,
-    "projects": [Section(_PROJECT, _LINES[:6], 3), Section(_BARE, _LINES[6:], 0)],
+    "projects": [Section(_PROJECT, _LINES[:6], 3), Section(_BARE, _LINES[6:], 0, 12)],
 }
 _DONE = {"project": _PROJECT, "gap": None}
 
 REMINDER_SAMPLES: dict[str, list[dict[str, Any]]] = {
     "reminder": [_REMINDER, {"user": "b<y>b", "late": False, "more": 0,
-                             "projects": [Section(_BARE, _LINES[:1])]}],
+                             "projects": [Section(_BARE, _LINES[:1]),
+                                          Section(_PROJECT, [], 0, 1)]}],
     "reminder_escalation": [
         {"project": _PROJECT, "lead": "U0BOB0001", "weeks": 3, "more": 2,
          "gaps": [Escalated(g, "k", 3 + n) for n, g in enumerate(_GAPS[:6])]},
