@@ -161,6 +161,17 @@ _BY_CHANNEL = select(*_PROJECT_COLUMNS).where(
     PROJECT.c.workspace_id == bindparam("workspace_id"),
     PROJECT.c.channel_id == bindparam("channel_id"),
 )
+_HISTORY_COLUMNS = (
+    HISTORY_ENTRY.c.at,
+    HISTORY_ENTRY.c.actor,
+    HISTORY_ENTRY.c.action,
+    HISTORY_ENTRY.c.subject,
+    HISTORY_ENTRY.c.field,
+    HISTORY_ENTRY.c.old_value,
+    HISTORY_ENTRY.c.new_value,
+    HISTORY_ENTRY.c.competence_id,
+)
+"""A history row's columns, in :class:`HistoryRow`'s order."""
 _BY_CHANNEL_LOCKED = _BY_CHANNEL.with_for_update()
 _COMPETENCES = (
     select(*_COMPETENCE_COLUMNS)
@@ -524,16 +535,7 @@ class Store:
     def history(
         self, project_id: int, competence_id: int | None = None, limit: int = 20
     ) -> list[HistoryRow]:
-        query = select(
-            HISTORY_ENTRY.c.at,
-            HISTORY_ENTRY.c.actor,
-            HISTORY_ENTRY.c.action,
-            HISTORY_ENTRY.c.subject,
-            HISTORY_ENTRY.c.field,
-            HISTORY_ENTRY.c.old_value,
-            HISTORY_ENTRY.c.new_value,
-            HISTORY_ENTRY.c.competence_id,
-        ).where(HISTORY_ENTRY.c.project_id == project_id)
+        query = select(*_HISTORY_COLUMNS).where(HISTORY_ENTRY.c.project_id == project_id)
         if competence_id is not None:
             query = query.where(HISTORY_ENTRY.c.competence_id == competence_id)
         query = query.order_by(HISTORY_ENTRY.c.id.desc()).limit(limit)
@@ -550,16 +552,7 @@ class Store:
             .scalar_subquery()
         )
         query = (
-            select(
-                HISTORY_ENTRY.c.at,
-                HISTORY_ENTRY.c.actor,
-                HISTORY_ENTRY.c.action,
-                HISTORY_ENTRY.c.subject,
-                HISTORY_ENTRY.c.field,
-                HISTORY_ENTRY.c.old_value,
-                HISTORY_ENTRY.c.new_value,
-                HISTORY_ENTRY.c.competence_id,
-            )
+            select(*_HISTORY_COLUMNS)
             .where(
                 HISTORY_ENTRY.c.project_id == project_id,
                 HISTORY_ENTRY.c.actor == actor,
