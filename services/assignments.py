@@ -90,7 +90,7 @@ def update_many(
     return done
 
 
-def _owner_values(owner: Owner, current: AssignmentInfo | None) -> dict[str, Any]:
+def owner_values(owner: Owner, current: AssignmentInfo | None) -> dict[str, Any]:
     """The values an assignment line sets. Unspecified details are kept, except that a
     new entity starts with no contact unless some are named; an external entity is its
     own provider unless another is named."""
@@ -156,7 +156,7 @@ def assign_many(
         else (*entities, owner.entity)
     )
     before = dict(current)
-    wanted = [(c, _owner_values(owner, current.get(c.id))) for c in competences]
+    wanted = [(c, owner_values(owner, current.get(c.id))) for c in competences]
     done = update_many(turn, project, current, wanted, everything)
     if len(competences) == 1:
         competence = competences[0]

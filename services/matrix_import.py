@@ -16,7 +16,7 @@ from typing import Any
 
 from services import changes, entities, retention
 from services.answers import extract_mentions, parse_keep, parse_sourcing, parse_yes_no
-from services.assignments import Owner, _owner_values, contacts_problem, update_many
+from services.assignments import Owner, contacts_problem, owner_values, update_many
 from services.csv_files import FileProblem, read_rows
 from services.resolve import Ambiguous, Resolved, resolve_competence, resolve_entity
 from services.text import has_control_chars, match_key, normalize
@@ -297,7 +297,7 @@ def _wanted(
     for row in rows:
         owner = Owner(by_name[normalize(row.entity)], row.sourcing, row.contacts, row.keep,
                       row.provider, row.service_level, row.notes)
-        wanted.append((row.competence, _owner_values(owner, current.get(row.competence.id))))
+        wanted.append((row.competence, owner_values(owner, current.get(row.competence.id))))
     return wanted
 
 

@@ -39,7 +39,7 @@ class Purged:
 def closed_refusal(turn: Turn) -> Reply | None:
     """Why a change is refused: the project is closed (read-only), or None."""
     project = turn.project
-    if project is None or privacy.closed_at(turn.store.connection, project.id) is None:
+    if project is None or not project.closed:
         return None
     return turn.error("personal_error", code="closed", fragment=project.name)
 

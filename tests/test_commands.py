@@ -314,8 +314,8 @@ def test_assign_reads_each_table_once_and_writes_row_and_history(project: Applic
             )
         assert replies[0].template == "assigned"
         verbs = [s.split()[0].upper() for s in statements]
-        # The project, whether it is closed (read-only), the catalogue, entities, the row.
-        assert verbs.count("SELECT") == 5, statements
+        # The project (whether it is closed comes with it), the catalogue, entities, the row.
+        assert verbs.count("SELECT") == 4, statements
         # One upsert of the assignment (a first one never collides), one history row.
-        assert verbs[5:] == ["INSERT", "INSERT"], statements
-        assert "ON CONFLICT" in statements[5].upper()
+        assert verbs[4:] == ["INSERT", "INSERT"], statements
+        assert "ON CONFLICT" in statements[4].upper()
