@@ -84,7 +84,7 @@ def purge(
         gone = privacy.uninstalled_before(store.connection, now - timedelta(days=grace_days))
         if dry_run:
             result.people = sum(
-                len(privacy.project_people(store.connection, workspace, project_id))
+                len(privacy.people(store.connection, workspace, project_id))
                 for workspace, project_id in closed
             )
     result.projects = [project_id for _workspace, project_id in closed]
@@ -109,7 +109,7 @@ def _delete(store: Store, workspace: str) -> int:
 def _pseudonymise(store: Store, workspace: str, project_id: int, now: datetime) -> int:
     connection = store.connection
     store.lock_projects(workspace, project_id)
-    people = privacy.project_people(connection, workspace, project_id)
+    people = privacy.people(connection, workspace, project_id)
     seen: set[tuple[str, ...]] = set()
     count = 0
     for person in sorted(people):

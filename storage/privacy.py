@@ -234,15 +234,20 @@ def _values(table: Table, marked: Marked) -> Any:
     return query if marked.json else query.distinct()
 
 
-def people(connection: Connection, workspace_id: str) -> set[str]:
-    """Every person the workspace's identity columns name (ids or typed names)."""
+def people(
+    connection: Connection, workspace_id: str, project_id: int | None = None
+) -> set[str]:
+    """Every person the identity columns name (ids or typed names), in the workspace or,
+    with ``project_id``, in that project's rows."""
     found: set[str] = set()
     for table, marks in _marked_tables():
+        if project_id is not None and _project_column(table) is None:
+            continue
         for marked in marks:
             if marked.erase is Erase.TEXT:
                 continue
             rows = connection.execute(
-                _values(table, marked).where(_scope(table, workspace_id, None))
+                _values(table, marked).where(_scope(table, workspace_id, project_id))
             )
             for (value,) in rows:
                 if isinstance(value, list):
@@ -447,26 +452,6 @@ def project_leads(connection: Connection, project_id: int) -> list[str]:
     if row is None:
         return []
     return [str(person) for person in dict.fromkeys(row) if person]
-
-
-def project_people(connection: Connection, workspace_id: str, project_id: int) -> set[str]:
-    """Every person the project's rows name in identity columns."""
-    found: set[str] = set()
-    for table, marks in _marked_tables():
-        if _project_column(table) is None:
-            continue
-        for marked in marks:
-            if marked.erase is Erase.TEXT:
-                continue
-            rows = connection.execute(
-                _values(table, marked).where(_scope(table, workspace_id, project_id))
-            )
-            for (value,) in rows:
-                if isinstance(value, list):
-                    found.update(str(v) for v in value)
-                elif value is not None:
-                    found.add(str(value))
-    return found
 
 
 def record_contact_left(

@@ -269,6 +269,11 @@ def pause_channel(
 
 
 def pause(connection: Connection, workspace_id: str, project_id: int, reason: str) -> None:
+    """Pause the project's schedules, under the project's lock like any change to them
+    (the sender pauses outside any request)."""
+    connection.execute(
+        select(PROJECT.c.id).where(PROJECT.c.id == project_id).with_for_update()
+    ).all()
     now = utcnow()
     values = {"paused": True, "paused_reason": reason, "paused_at": now,
               "updated_by": "ent-bot", "updated_at": now}
