@@ -10,7 +10,7 @@ through the command's response_url. Both are changes: non-members are refused.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,12 +106,25 @@ def _export(deps: Deps, ack: Ack, request: Request, rest: str) -> None:
             return [turn.error("slack_file_error", code="no_channel")]
         return [turn.reply("export_sending", format=fmt, channel=channel)]
 
+    def then(channel: str, _language: str) -> None:
+        if fmt is not None:  # an unknown format was answered by the check
+            share_export(deps, request, fmt, channel, name)
+
+    _check_then(deps, ack, request, check, then)
+
+
+def _check_then(
+    deps: Deps, ack: Ack, request: Request, check: Callable[[Turn], list[Reply]],
+    then: Callable[[str, str], None],
+) -> None:
+    """Acknowledge with ``check``'s answer; if it names the project's channel, run
+    ``then(channel, language)`` (the file transfer) after the acknowledgement."""
     replies = deps.assistant.run(request.caller, check, write=False)
     ack_with(deps, ack, replies)
-    if fmt is None or not replies or replies[0].error:
+    if not replies or replies[0].error:
         return
-    channel = str(replies[0].data["channel"])
-    deps.later(lambda: share_export(deps, request, fmt, channel, name))
+    channel, language = str(replies[0].data["channel"]), replies[0].language
+    deps.later(lambda: then(channel, language))
 
 
 def _file_name(wanted: str | None, default: str, fmt: str) -> str:
@@ -185,13 +198,9 @@ def _import(deps: Deps, ack: Ack, request: Request, wanted: schools.FileRequest)
         return [turn.reply("slack_file_fetching", channel=channel, name=wanted.path,
                            people=wanted.people)]
 
-    replies = deps.assistant.run(request.caller, check, write=False)
-    ack_with(deps, ack, replies)
-    if not replies or replies[0].error:
-        return
-    fetching = replies[0]
-    channel = str(fetching.data["channel"])
-    deps.later(lambda: import_shared(deps, request, wanted, channel, fetching.language))
+    _check_then(deps, ack, request, check,
+                lambda channel, language: import_shared(deps, request, wanted, channel,
+                                                         language))
 
 
 def fetch(
@@ -271,13 +280,9 @@ def _import_matrix(deps: Deps, ack: Ack, request: Request, name: str) -> None:
             return [turn.error("slack_file_error", code="no_channel")]
         return [turn.reply("slack_file_fetching", channel=channel, name=name, people=False)]
 
-    replies = deps.assistant.run(request.caller, check, write=False)
-    ack_with(deps, ack, replies)
-    if not replies or replies[0].error:
-        return
-    fetching = replies[0]
-    channel = str(fetching.data["channel"])
-    deps.later(lambda: import_matrix_shared(deps, request, name, channel, fetching.language))
+    _check_then(deps, ack, request, check,
+                lambda channel, language: import_matrix_shared(deps, request, name, channel,
+                                                               language))
 
 
 def import_matrix_shared(
