@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,9 +45,13 @@ def open_later(deps: Deps, opening: Opening) -> None:
     deps.later(lambda: open_form(deps, opening))
 
 
-def open_form(deps: Deps, opening: Opening) -> None:
-    """views.open with the trigger; if Slack refuses, tell the person privately."""
-    view = build(deps, opening.reply, opening.channel)
+def open_form(
+    deps: Deps, opening: Opening,
+    builder: Callable[[Deps, Reply, str | None], dict[str, Any]] | None = None,
+) -> None:
+    """views.open with the trigger (the assignment form unless ``builder`` makes another);
+    if Slack refuses, tell the person privately."""
+    view = (builder or build)(deps, opening.reply, opening.channel)
     try:
         deps.client.views_open(trigger_id=opening.trigger_id, view=view)
     except (SlackApiError, SlackClientError, OSError) as exc:

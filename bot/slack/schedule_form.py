@@ -6,29 +6,23 @@ acknowledgement, errors under their fields, and applied by the schedule commands
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from slack_bolt import Ack, App
-from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.slack import forms
+from bot.slack import forms, views
 from bot.slack.actions import Click
-from bot.slack.common import Place, place, refusal, send_later
-from bot.slack.delivery import deliver
+from bot.slack.common import Place, place, send_later
 from bot.slack.deps import Deps
-from bot.slack.outbox import Origin, Private, route
+from bot.slack.outbox import route
 from bot.slack.texts import labels, plain_text
 from services import schedule_form as service
-from services.turn import Reply
+from services.turn import Reply, Turn
 from storage.schedules import DIGEST, REMINDERS
-
-log = logging.getLogger(__name__)
 
 ACTION = "schedule_edit"
 CALLBACK = "schedule_form"
-MAX_ERROR = 2000
 MAX_TIME = 10
 
 
@@ -59,25 +53,9 @@ def edit(deps: Deps, body: dict[str, Any]) -> None:
     if replies and not replies[0].error and clicked.trigger_id:
         opening = forms.Opening(replies[0], clicked.trigger_id, clicked.workspace,
                                 clicked.user, clicked.channel, clicked.response_url)
-        deps.later(lambda: open_modal(deps, opening))
+        deps.later(lambda: forms.open_form(deps, opening, build))
         return
     send_later(deps, route(replies, clicked.origin(where)).posts)
-
-
-def open_modal(deps: Deps, opening: forms.Opening) -> None:
-    """views.open with the trigger; if Slack refuses, tell the person privately."""
-    view = build(deps, opening.reply, opening.channel)
-    try:
-        deps.client.views_open(trigger_id=opening.trigger_id, view=view)
-    except (SlackApiError, SlackClientError, OSError) as exc:
-        log.warning("views.open failed: %s", exc)
-        failure = Reply("slack_form_unavailable", error=True, language=opening.reply.language)
-        private = Private.RESPOND if opening.response_url else (
-            Private.EPHEMERAL if opening.channel else Private.HOME
-        )
-        origin = Origin(opening.workspace, opening.user, private, channel=opening.channel,
-                        response_url=opening.response_url)
-        deliver(deps, route([failure], origin).posts)
 
 
 def _option(text: str, value: str) -> dict[str, Any]:
@@ -174,47 +152,12 @@ def parse(values: Mapping[str, Any]) -> service.ScheduleForm:
 
 
 def submit(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-    workspace = str((body.get("team") or {}).get("id") or view.get("team_id") or "")
-    user = str((body.get("user") or {}).get("id") or "")
-    meta = forms.metadata(view)
-    project_id = meta.get("p")
-    project_channel = meta.get("c")
-    if not isinstance(project_id, int):
-        _errors(deps, ack, [Reply("stale_button", error=True,
-                                  language=deps.settings.bot_language)], view)
-        return
-    refused = refusal(deps, project_channel, user, link=False)
-    if refused is not None:
-        _errors(deps, ack, [refused], view)
-        return
-    caller = deps.caller(workspace, user, project_channel, project_id)
-    submitted = parse(view.get("state", {}).get("values", {}))
     view_id = view.get("id")
     trigger = body.get("trigger_id")
     key = f"view:{view_id}" if view_id else (f"trigger:{trigger}" if trigger else None)
-    replies = deps.assistant.run(caller, lambda turn: service.submit(turn, submitted), key)
-    if any(reply.error for reply in replies):
-        _errors(deps, ack, [reply for reply in replies if reply.error], view)
-        return
-    opened_in = meta.get("o")
-    origin = Origin(
-        workspace, user, Private.EPHEMERAL if opened_in else Private.DIRECT,
-        channel=opened_in or user, project_id=project_id, project_channel=project_channel,
-    )
-    ack()
-    send_later(deps, route(replies, origin).posts)
 
+    def action(values: dict[str, Any]) -> Callable[[Turn], list[Reply]]:
+        submitted = parse(values)
+        return lambda turn: service.submit(turn, submitted)
 
-def _errors(deps: Deps, ack: Ack, replies: list[Reply], view: dict[str, Any]) -> None:
-    """Each error under its field; one of no field goes under the first."""
-    present = [str(block.get("block_id")) for block in view.get("blocks") or []
-               if block.get("type") == "input"]
-    first = present[0] if present else service.field(DIGEST, "cadence")
-    errors: dict[str, str] = {}
-    for reply in replies:
-        field = str(reply.data.get("field") or first)
-        if present and field not in present:
-            field = first
-        text = deps.messages.plain(reply.template, reply.data, reply.language)[:MAX_ERROR]
-        errors[field] = f"{errors[field]}\n{text}" if field in errors else text
-    ack(response_action="errors", errors=errors)
+    views.submit_view(deps, ack, body, view, action, key, service.field(DIGEST, "cadence"))

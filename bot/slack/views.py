@@ -6,6 +6,7 @@ a valid form closes and the change is posted in the project's channel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -15,7 +16,7 @@ from bot.slack.common import refusal, send_later
 from bot.slack.deps import Deps
 from bot.slack.outbox import Origin, Private, route
 from services import forms as form_service
-from services.turn import Reply
+from services.turn import Reply, Turn
 
 FIRST_FIELD = "competence"
 MAX_ERROR = 2000
@@ -29,26 +30,40 @@ def register(app: App, deps: Deps) -> None:
 
 
 def submit(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    trigger = body.get("trigger_id")
+
+    def action(values: dict[str, Any]) -> Callable[[Turn], list[Reply]]:
+        form = forms.parse(values)
+        return lambda turn: form_service.submit(turn, form)
+
+    submit_view(deps, ack, body, view, action, f"trigger:{trigger}" if trigger else None)
+
+
+def submit_view(
+    deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any],
+    action: Callable[[dict[str, Any]], Callable[[Turn], list[Reply]]], key: str | None,
+    first: str = FIRST_FIELD,
+) -> None:
+    """A modal's submission: its project from the view's metadata, channel members only,
+    applied once per ``key``; errors under their fields (``first`` for the others), else
+    the modal closes and the change is posted."""
     workspace = str((body.get("team") or {}).get("id") or view.get("team_id") or "")
     user = str((body.get("user") or {}).get("id") or "")
     meta = forms.metadata(view)
     project_id = meta.get("p")
     project_channel = meta.get("c")
     if not isinstance(project_id, int):
-        _errors(deps, ack, [Reply("stale_button", error=True,
-                                  language=deps.settings.bot_language)], view)
+        field_errors(deps, ack, [Reply("stale_button", error=True,
+                                       language=deps.settings.bot_language)], view, first)
         return
     refused = refusal(deps, project_channel, user, link=False)
     if refused is not None:
-        _errors(deps, ack, [refused], view)
+        field_errors(deps, ack, [refused], view, first)
         return
     caller = deps.caller(workspace, user, project_channel, project_id)
-    form = forms.parse(view.get("state", {}).get("values", {}))
-    trigger = body.get("trigger_id")
-    key = f"trigger:{trigger}" if trigger else None
-    replies = deps.assistant.run(caller, lambda turn: form_service.submit(turn, form), key)
+    replies = deps.assistant.run(caller, action(view.get("state", {}).get("values", {})), key)
     if any(reply.error for reply in replies):
-        _errors(deps, ack, [reply for reply in replies if reply.error], view)
+        field_errors(deps, ack, [reply for reply in replies if reply.error], view, first)
         return
     opened_in = meta.get("o")
     origin = Origin(
@@ -59,14 +74,16 @@ def submit(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> 
     send_later(deps, route(replies, origin).posts)
 
 
-def _errors(deps: Deps, ack: Ack, replies: list[Reply], view: dict[str, Any]) -> None:
+def field_errors(
+    deps: Deps, ack: Ack, replies: list[Reply], view: dict[str, Any], first: str = FIRST_FIELD
+) -> None:
     """Show each error under its field; errors of no field (or of a field the form lacks)
-    go under the first one."""
+    go under ``first``, else under the form's first field."""
     present = [str(block.get("block_id")) for block in view.get("blocks") or []
                if block.get("type") == "input"]
     errors: dict[str, str] = {}
     for reply in replies:
-        field = str(reply.data.get("field") or FIRST_FIELD)
+        field = str(reply.data.get("field") or first)
         if present and field not in present:
             field = "new_entity" if field == "entity" and "new_entity" in present else present[0]
         text = deps.messages.plain(reply.template, reply.data, reply.language)[:MAX_ERROR]
