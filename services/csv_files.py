@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 from dataclasses import dataclass
+from typing import Any
 
 MAX_BYTES = 20 * 1024 * 1024
 """A whole académie's directory is a few megabytes; the national one about 40."""
@@ -57,8 +58,9 @@ def delimiter(header: str) -> str | None:
     return best if counts[best] else None
 
 
-def read_rows(data: bytes) -> tuple[list[tuple[int, list[str]]], str] | FileProblem:
-    """The non-blank rows with their file line, and the encoding; header included."""
+def open_reader(data: bytes) -> tuple[Any, str] | FileProblem:
+    """A CSV reader over the file (its size, encoding and separator checked first), and
+    the encoding it was read with."""
     if len(data) > MAX_BYTES:
         return FileProblem("too_big", (str(MAX_BYTES // (1024 * 1024)),))
     if not data.strip():
@@ -72,7 +74,15 @@ def read_rows(data: bytes) -> tuple[list[tuple[int, list[str]]], str] | FileProb
     separator = delimiter(first)
     if separator is None:
         return FileProblem("not_csv")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    return csv.reader(io.StringIO(text, newline=""), delimiter=separator), encoding
+
+
+def read_rows(data: bytes) -> tuple[list[tuple[int, list[str]]], str] | FileProblem:
+    """The non-blank rows with their file line, and the encoding; header included."""
+    opened = open_reader(data)
+    if isinstance(opened, FileProblem):
+        return opened
+    reader, encoding = opened
     rows: list[tuple[int, list[str]]] = []
     try:
         for cells in reader:

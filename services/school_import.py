@@ -8,7 +8,6 @@ spreadsheet saved it again), one row per school, a few UAIs on several rows. Fil
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from typing import Any
 from services.csv_files import MAX_BYTES as MAX_BYTES
 from services.csv_files import FileProblem as FileProblem
 from services.csv_files import decode as decode
-from services.csv_files import delimiter as _delimiter
+from services.csv_files import open_reader
 from services.text import match_key
 from services.tokenize import split_args
 from services.uai import expected_letter, is_valid_uai, normalize_uai
@@ -251,21 +250,12 @@ def bad_uai_detail(uai: str) -> str:
 
 def read_directory(data: bytes, filters: Filters) -> Directory | FileProblem:
     """Parse an export; a problem with the whole file refuses all of it."""
-    if len(data) > MAX_BYTES:
-        return FileProblem("too_big", (str(MAX_BYTES // (1024 * 1024)),))
-    if not data.strip():
-        return FileProblem("empty")
-    decoded = decode(data)
-    if isinstance(decoded, FileProblem):
-        return decoded
-    text, encoding = decoded
-    header_line = text.lstrip("\ufeff").split("\n", 1)[0]
-    delimiter = _delimiter(header_line)
-    if delimiter is None:
-        return FileProblem("not_csv")
+    opened = open_reader(data)
+    if isinstance(opened, FileProblem):
+        return opened
+    reader, encoding = opened
     try:
-        reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
-        header = next(reader, [])
+        header: list[str] = next(reader, [])
         columns = _column_map(header)
         missing = [COLUMN_LABELS[name] for name in REQUIRED if name not in columns]
         if missing:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from services import school_import
+from services import csv_files, school_import
 from services.answers import extract_mentions, parse_competence_list
 from services.changes import Change, record
 from services.entities import name_problem
@@ -197,28 +195,17 @@ def check_people(
     data: bytes, schools: Sequence[db.SchoolInfo], competences: Sequence[CompetenceInfo]
 ) -> list[PersonRow] | school_import.FileProblem:
     """Read ``UAI;personne;compétences`` rows (header optional) and check each one."""
-    if len(data) > school_import.MAX_BYTES:
-        return school_import.FileProblem("too_big", (str(school_import.MAX_BYTES // 2**20),))
-    if not data.strip():
-        return school_import.FileProblem("empty")
-    decoded = school_import.decode(data)
-    if isinstance(decoded, school_import.FileProblem):
-        return decoded
-    text = decoded[0].lstrip("\ufeff")
-    delimiter = ";" if ";" in text.split("\n", 1)[0] else ","
-    try:
-        lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error:
-        return school_import.FileProblem("not_csv")
+    read = csv_files.read_rows(data)
+    if isinstance(read, csv_files.FileProblem):
+        return read
+    lines, _encoding = read
     known = {s.uai: s for s in schools}
     seen: dict[str, int] = {}
     rows: list[PersonRow] = []
-    for number, cells in enumerate(lines, start=1):
-        if not any(cell.strip() for cell in cells):
-            continue
+    for index, (number, cells) in enumerate(lines):
         cells = [*cells, "", "", ""]
         uai = normalize_uai(cells[0])
-        if number == 1 and not _is_uai(uai):
+        if index == 0 and not _is_uai(uai):
             continue
         rows.append(_check(number, uai, cells[1], cells[2], known, seen, competences))
     if not rows:
