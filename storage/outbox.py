@@ -138,6 +138,20 @@ _COLUMNS = (
 )
 
 
+def _lease(
+    connection: Connection, rows: Sequence[Any], now: datetime, lease: timedelta
+) -> list[Claimed]:
+    """Take the rows just selected: one more attempt, out of other runners' reach until
+    the lease ends."""
+    if rows:
+        connection.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_([row[0] for row in rows]))
+            .values(attempts=OUTBOX.c.attempts + 1, next_attempt_at=now + lease)
+        )
+    return [Claimed(*row) for row in rows]
+
+
 def claim(connection: Connection, now: datetime, limit: int,
           lease: timedelta = LEASE) -> list[Claimed]:
     """Lease up to ``limit`` due rows to the caller (two statements)."""
@@ -148,13 +162,7 @@ def claim(connection: Connection, now: datetime, limit: int,
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    if rows:
-        connection.execute(
-            update(OUTBOX)
-            .where(OUTBOX.c.id.in_([row[0] for row in rows]))
-            .values(attempts=OUTBOX.c.attempts + 1, next_attempt_at=now + lease)
-        )
-    return [Claimed(*row) for row in rows]
+    return _lease(connection, rows, now, lease)
 
 
 def claim_keys(
@@ -171,13 +179,7 @@ def claim_keys(
         .order_by(OUTBOX.c.id)
         .with_for_update(skip_locked=True)
     ).all()
-    if rows:
-        connection.execute(
-            update(OUTBOX)
-            .where(OUTBOX.c.id.in_([row[0] for row in rows]))
-            .values(attempts=OUTBOX.c.attempts + 1, next_attempt_at=now + lease)
-        )
-    return [Claimed(*row) for row in rows]
+    return _lease(connection, rows, now, lease)
 
 
 def peek(connection: Connection, now: datetime, limit: int) -> list[Claimed]:
