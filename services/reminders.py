@@ -315,8 +315,8 @@ def done(turn: Turn, key: str) -> list[Reply]:
     return [turn.reply("reminder_done", project=project, gap=gap, subject=_subject(state, key))]
 
 
-def snooze(turn: Turn, key: str) -> list[Reply]:
-    """*Reporter d'une semaine*: the gap is left out of reminders until then."""
+def _still_open(turn: Turn, key: str) -> tuple[ProjectInfo, ProjectState, Gap] | list[Reply]:
+    """The button's project and gap, or the reply when the gap is gone (closed since)."""
     found = _find(turn, key)
     if isinstance(found, Reply):
         return [found]
@@ -324,6 +324,15 @@ def snooze(turn: Turn, key: str) -> list[Reply]:
     if gap is None:
         return [turn.reply("reminder_done", project=project, gap=None,
                            subject=_subject(state, key))]
+    return project, state, gap
+
+
+def snooze(turn: Turn, key: str) -> list[Reply]:
+    """*Reporter d'une semaine*: the gap is left out of reminders until then."""
+    found = _still_open(turn, key)
+    if isinstance(found, list):
+        return found
+    project, _state, gap = found
     now = utcnow()
     until = now + SNOOZE
     connection = turn.store.connection
@@ -335,13 +344,10 @@ def snooze(turn: Turn, key: str) -> list[Reply]:
 
 def decline(turn: Turn, key: str) -> list[Reply]:
     """*Ce n'est pas moi*: not reminded of it again; the lead is told once, in the channel."""
-    found = _find(turn, key)
-    if isinstance(found, Reply):
-        return [found]
-    project, state, gap = found
-    if gap is None:
-        return [turn.reply("reminder_done", project=project, gap=None,
-                           subject=_subject(state, key))]
+    found = _still_open(turn, key)
+    if isinstance(found, list):
+        return found
+    project, _state, gap = found
     connection = turn.store.connection
     store.open_gaps(connection, project, [key], utcnow())
     record = store.gap_states(connection, [project.id])[(project.id, key)]

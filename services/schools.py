@@ -89,14 +89,22 @@ def changes_project(text: str) -> bool:
     return action not in {"show", "page"}
 
 
-def file_request(text: str) -> FileRequest | None:
-    """``importer CHEMIN [filtres…]`` (the text after ``/ent ecoles``), else None."""
+def _import_words(text: str) -> tuple[str, bool] | None:
+    """What follows ``importer`` (or ``referents importer``), and whether it is the
+    resource persons' file; None for another action."""
     action, rest = action_of(text)
     people = action == "referent" and normalize(_split_word(rest)[0]) in _FILE_WORDS
     if people:
-        rest = _split_word(rest)[1]
-    elif action != "import":
+        return _split_word(rest)[1], True
+    return (rest, False) if action == "import" else None
+
+
+def file_request(text: str) -> FileRequest | None:
+    """``importer CHEMIN [filtres…]`` (the text after ``/ent ecoles``), else None."""
+    found = _import_words(text)
+    if found is None:
         return None
+    rest, people = found
     try:
         words = tokens(rest)
     except TokenizeError:
@@ -110,12 +118,10 @@ def upload_request(text: str) -> FileRequest | None:
     """``importer [NOM.csv] [filtres…]`` or ``referents importer [NOM.csv] [confirmer]``
     where the file is shared rather than read from a path (Slack): ``path`` is the file's
     name when one is typed, else empty."""
-    action, rest = action_of(text)
-    people = action == "referent" and normalize(_split_word(rest)[0]) in _FILE_WORDS
-    if people:
-        rest = _split_word(rest)[1]
-    elif action != "import":
+    found = _import_words(text)
+    if found is None:
         return None
+    rest, people = found
     try:
         words = tokens(rest)
     except TokenizeError:
