@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services import assignments, retention
+from services import assignments
 from services.forms import competence_by_code
 from services.turn import Reply, Turn
 from storage.state import CompetenceInfo, ProjectInfo
@@ -14,9 +14,6 @@ def _target(turn: Turn, code: str) -> tuple[ProjectInfo, CompetenceInfo] | Reply
     project = turn.project
     if project is None:
         return turn.error("no_project")
-    refused = retention.closed_refusal(turn)
-    if refused is not None:
-        return refused
     competence = competence_by_code(turn, project, code)
     if competence is None:
         return turn.error("stale_button")

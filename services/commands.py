@@ -251,12 +251,6 @@ def is_help(command: str, text: str) -> bool:
 def run(turn: Turn, command: str, text: str) -> list[Reply]:
     """Run one slash command; the adapters give the command name and its text."""
     name = command.strip().lower()
-    if name in (ENT, ASSIGN) and _subcommand(text)[0] not in _ANY_TIME and changes_project(
-        name, text
-    ):
-        refused = retention.closed_refusal(turn)
-        if refused is not None:
-            return [refused]
     if name == ASSIGN:
         if not text.strip():
             return [turn.reply("assign_usage")]

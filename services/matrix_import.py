@@ -325,10 +325,8 @@ def _payload(row: MatrixRow) -> dict[str, Any]:
 
 
 def apply(turn: Turn, project: ProjectInfo, payload: Mapping[str, Any]) -> list[Reply]:
-    """Create the unknown entities and write the matrix, with its history."""
-    refused = retention.closed_refusal(turn)
-    if refused is not None:
-        return [refused]
+    """Create the unknown entities and write the matrix, with its history (a closed
+    project is refused by the assistant, as for any change)."""
     competences = {c.id: c for c in turn.store.competences(project.id)}
     rows = [
         MatrixRow(int(r["line"]), competences[int(r["competence"])], str(r["entity"]),
