@@ -30,6 +30,8 @@ Notices = Callable[[Turn, list[Reply]], list[Reply]]
 """A port for the public replies of a change (given by a chat adapter): called in the
 change's transaction, it queues them in the outbox with the turn's store and returns the
 replies, marked so the adapter sends the queued rows rather than posting them itself."""
+Finder = Callable[[Store, Caller, bool], ProjectInfo | None]
+"""The project a request acts on, read (and locked, when told) in its transaction."""
 
 
 class Assistant:
@@ -76,11 +78,14 @@ class Assistant:
         key: str | None = None,
         write: bool = True,
         closed_ok: Callable[[Turn], bool] | None = None,
+        find: Finder | None = None,
     ) -> list[Reply]:
         """One transaction; a ``key`` already recorded by an earlier request makes it a no-op.
 
         A write to a closed project (read-only) is refused here, for every adapter and
         request, unless ``closed_ok`` says the request is one a closed project allows.
+        ``find`` is where the request acts when the caller does not say (a direct message:
+        the person's chosen project); by default the project named, else the channel's.
 
         A change (``write``) locks its project before reading it, so two changes at once
         are applied one after the other, each seeing the other's result; a transaction
@@ -90,7 +95,7 @@ class Assistant:
         write = write or key is not None
 
         def work(store: Store) -> list[Reply]:
-            turn = Turn(store, caller, _project(store, caller, lock=write))
+            turn = Turn(store, caller, (find or _project)(store, caller, write))
             project = turn.project
             if write and project is not None and project.closed and not (
                 closed_ok is not None and closed_ok(turn)

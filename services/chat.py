@@ -1,24 +1,41 @@
-"""What chat adapters need besides the assistant's replies: one short transaction each.
+"""The chat events' service: a message in a thread, a direct message or a mention is one
+request, decided and answered in one transaction (:meth:`Assistant._run`), so an event is
+never half applied; plus the short reads chat adapters need besides (repeats, a button's
+project, the conversation's thread).
 
-Repeat detection, the project a direct message acts on, and whether a thread
-message answers the onboarding conversation.
+An event records its key only once it is known to be for the bot: a message in some other
+thread writes nothing.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
+from typing import TypeVar
 
-from services import conversation
+from services import commands, conversation, direct
+from services.assistant import Assistant, _erasing
+from services.requests import first_time
+from services.turn import Caller, Reply, Turn
 from storage import requests
 from storage.state import ProjectInfo
-from storage.store import Database, utcnow
+from storage.store import Database, Store, utcnow
 
 KEEP_KEYS = timedelta(hours=1)
 """Slack retries an event for a few minutes at most; older keys are dropped."""
 PRUNE_EVERY = 600.0
+COMMAND = "/ent"
+"""A mention reads like this command."""
+
+T = TypeVar("T")
+
+Refusal = Callable[[str | None], Reply | None]
+"""A chat adapter's membership rule: why the caller may not change the project bound to
+this channel, or None when they may. Asked only for an event that would change something."""
 
 
 class Thread(Enum):
@@ -31,27 +48,111 @@ class Thread(Enum):
     """The author was asked the name of the channel's new project."""
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An event's replies, and what the adapter needs to know where they go."""
+
+    replies: list[Reply]
+    project: ProjectInfo | None = None
+    """The project a direct message acted on (its channel sees the changes); None when the
+    person was asked to choose one."""
+    new_thread: bool = False
+    """The conversation the replies start opens a new thread (a mention asking the
+    questions)."""
+
+
 class Chat:
-    """Built by the adapter factory on the application's database."""
+    """Built by the adapter factory on the application's database; the event methods run
+    on the adapter's assistant (the one that queues change notices)."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
         self._lock = threading.Lock()
         self._pruned_at = 0.0
 
-    # -- repeats ------------------------------------------------------------------
+    # -- events: one transaction each ------------------------------------------------------
 
-    def seen(self, key: str) -> bool:
-        with self.database.transaction() as store:
-            return requests.seen(store.connection, key)
+    def thread_message(
+        self, assistant: Assistant, caller: Caller, thread_ts: str, text: str, key: str, *,
+        under_bot: bool, refuse: Refusal,
+    ) -> list[Reply]:
+        """A message in a thread of the caller's channel: an answer in the project's
+        conversation, or the name of the channel's new project (asked by the bot, in the
+        thread under ``under_bot``'s message, which then holds the conversation); anything
+        else is not for the bot (no replies, nothing written)."""
 
-    def prune_keys(self) -> None:
-        """Forget request keys older than Slack's retries, at most every ``PRUNE_EVERY``."""
+        def triage(turn: Turn) -> Thread | Reply:
+            found = _thread(turn, thread_ts, under_bot)
+            refused = None if found is Thread.IGNORED else refuse(caller.channel_id)
+            return found if refused is None else refused
+
+        decided = _per_turn(triage)
+
+        def action(turn: Turn) -> list[Reply]:
+            found = decided(turn)
+            if isinstance(found, Reply):
+                return [found]
+            if found is Thread.IGNORED:
+                return []
+            replies = self._answer(assistant, turn, text, key)
+            if found is Thread.PROJECT_NAME and turn.project is not None and caller.channel_id:
+                turn.store.set_thread(turn.project.id, caller.channel_id, thread_ts)
+            return replies
+
+        def closed_ok(turn: Turn) -> bool:
+            return decided(turn) is not Thread.CONVERSATION or _erasing(turn)
+
+        return assistant._run(caller, action, None, True, closed_ok)
+
+    def direct_message(
+        self, assistant: Assistant, caller: Caller, text: str, key: str, refuse: Refusal
+    ) -> Answer:
+        """A direct message: an answer about the project the person chose for direct
+        messages (else the workspace's only one); without one they may see, which one."""
+        acted: list[ProjectInfo | None] = [None]
+
+        def find(store: Store, who: Caller, lock: bool) -> ProjectInfo | None:
+            acted[0] = _direct_project(store, who, lock)
+            return acted[0]
+
+        refused = _per_turn(lambda turn: refuse(turn.project.channel_id) if turn.project
+                            else None)
+
+        def action(turn: Turn) -> list[Reply]:
+            if turn.project is None:
+                return direct.picker(turn)
+            reason = refused(turn)
+            return [reason] if reason is not None else self._answer(assistant, turn, text, key)
+
+        def closed_ok(turn: Turn) -> bool:
+            return refused(turn) is not None or _erasing(turn)
+
+        replies = assistant._run(caller, action, None, True, closed_ok, find)
+        return Answer(replies, acted[0])
+
+    def mention(
+        self, assistant: Assistant, caller: Caller, text: str, key: str, refuse: Refusal
+    ) -> Answer:
+        """A mention of the bot in a channel works like the command; a change is for the
+        channel's members only."""
+        new_thread = commands.starts_conversation(COMMAND, text)
+        if not commands.changes_project(COMMAND, text):
+            return Answer(assistant.command(caller, COMMAND, text), new_thread=new_thread)
+        refused = refuse(caller.channel_id)
+        replies = [refused] if refused is not None else assistant.command(
+            caller, COMMAND, text, key)
+        return Answer(replies, new_thread=new_thread)
+
+    def _answer(self, assistant: Assistant, turn: Turn, text: str, key: str) -> list[Reply]:
+        """The assistant's answer to a message, once per key; old keys go, when due."""
+        if not first_time(turn, key):
+            return []
         if self._prune_due():
-            with self.database.transaction() as store:
-                requests.forget_before(store.connection, utcnow() - KEEP_KEYS)
+            requests.forget_before(turn.store.connection, utcnow() - KEEP_KEYS)
+        return assistant._message(turn, text)
 
     def _prune_due(self) -> bool:
+        """At most every ``PRUNE_EVERY`` (a rolled-back prune waits for the next one)."""
         now = time.monotonic()
         with self._lock:
             if now - self._pruned_at < PRUNE_EVERY:
@@ -59,7 +160,11 @@ class Chat:
             self._pruned_at = now
             return True
 
-    # -- projects -----------------------------------------------------------------
+    # -- short reads for the adapters ------------------------------------------------------
+
+    def seen(self, key: str) -> bool:
+        with self.database.transaction() as store:
+            return requests.seen(store.connection, key)
 
     def project(self, workspace_id: str, project_id: int) -> ProjectInfo | None:
         with self.database.transaction() as store:
@@ -72,30 +177,7 @@ class Chat:
     def direct_project(self, workspace_id: str, user_id: str) -> ProjectInfo | None:
         """The project chosen for direct messages, else the workspace's only project."""
         with self.database.transaction() as store:
-            chosen = requests.direct_project(store.connection, workspace_id, user_id)
-            if chosen is not None:
-                found = store.project(workspace_id, chosen)
-                if found is not None:
-                    return found
-            projects = store.projects(workspace_id)
-            return projects[0] if len(projects) == 1 else None
-
-    # -- the conversation's thread ------------------------------------------------------
-
-    def thread(self, workspace_id: str, channel_id: str, thread_ts: str, user_id: str) -> Thread:
-        with self.database.transaction() as store:
-            project = store.project_for_channel(workspace_id, channel_id)
-            if project is None:
-                pending = store.pending(workspace_id, user_id)
-                if pending is not None and pending.kind == conversation.ASK_PROJECT_NAME:
-                    return Thread.PROJECT_NAME
-                return Thread.IGNORED
-            state = store.conversation(project.id)
-            if state is None or state.thread_ts != thread_ts or state.channel_id != channel_id:
-                return Thread.IGNORED
-            if not state.active or state.step == "done":
-                return Thread.IGNORED
-            return Thread.CONVERSATION
+            return _chosen_project(store, workspace_id, user_id, lock=False)
 
     def conversation_thread(self, workspace_id: str, project_id: int) -> tuple[str, str] | None:
         """(channel, thread ts) of the project's conversation, if it has one in a channel."""
@@ -111,3 +193,49 @@ class Chat:
         with self.database.transaction(write=True) as store:
             if store.project(workspace_id, project_id, lock=True) is not None:
                 store.set_thread(project_id, channel_id, ts)
+
+
+def _thread(turn: Turn, thread_ts: str, under_bot: bool) -> Thread:
+    caller = turn.caller
+    project = turn.project
+    if project is None:
+        pending = turn.store.pending(caller.workspace_id, caller.user_id)
+        asked = pending is not None and pending.kind == conversation.ASK_PROJECT_NAME
+        return Thread.PROJECT_NAME if asked and under_bot else Thread.IGNORED
+    state = conversation.active(turn, project)
+    if state is None or state.thread_ts != thread_ts or state.channel_id != caller.channel_id:
+        return Thread.IGNORED
+    return Thread.CONVERSATION
+
+
+def _chosen_project(
+    store: Store, workspace_id: str, user_id: str, lock: bool
+) -> ProjectInfo | None:
+    chosen = requests.direct_project(store.connection, workspace_id, user_id)
+    if chosen is not None:
+        found = store.project(workspace_id, chosen, lock=lock)
+        if found is not None:
+            return found
+    projects = store.projects(workspace_id)
+    if len(projects) != 1:
+        return None
+    return store.project(workspace_id, projects[0].id, lock=True) if lock else projects[0]
+
+
+def _direct_project(store: Store, caller: Caller, lock: bool) -> ProjectInfo | None:
+    """Where a direct message acts: the chosen (or only) project, if the person may see it."""
+    project = _chosen_project(store, caller.workspace_id, caller.user_id, lock)
+    return project if project is not None and caller.sees(project) else None
+
+
+def _per_turn(decide: Callable[[Turn], T]) -> Callable[[Turn], T]:
+    """``decide`` once per transaction attempt: the closed-project check and the action
+    both ask, and a retried transaction asks again."""
+    memo: list[tuple[Turn, T]] = []
+
+    def decided(turn: Turn) -> T:
+        if not memo or memo[0][0] is not turn:
+            memo[:] = [(turn, decide(turn))]
+        return memo[0][1]
+
+    return decided

@@ -2,8 +2,10 @@
 message, or mention the bot. Every event is acknowledged at once; the work runs after, on
 the app's workers.
 
-An event whose work changes something records its ``event_id`` in the same transaction as
-the change, so a delivery that Slack retries is never applied twice.
+Each event is one call to a service (:mod:`services.chat` for messages and mentions),
+which decides and answers it in one transaction; this module parses the event and posts
+the replies. An event whose work changes something records its ``event_id`` in that
+transaction, so a delivery that Slack retries is never applied twice.
 """
 
 from __future__ import annotations
@@ -22,10 +24,9 @@ from bot.slack.delivery import deliver
 from bot.slack.deps import Deps
 from bot.slack.outbox import Origin, Private, route
 from bot.slack.texts import unescape
-from services import commands, direct, onboarding, schedule_commands
-from services.chat import Thread
+from services import onboarding, schedule_commands
+from services.chat import Refusal
 from services.conversation import BOT
-from services.turn import Reply
 
 log = logging.getLogger(__name__)
 
@@ -124,52 +125,32 @@ def on_message(
     channel = str(event.get("channel") or "")
     text = unescape(str(event.get("text") or ""))
     key = f"event:{body.get('event_id')}"
+    caller = replace(deps.caller(workspace, user, channel), sent_at=sent_at(event))
+    refuse = _refusal(deps, user)
     if event.get("channel_type") == "im" or is_direct(channel):
-        _direct_message(deps, workspace, user, channel, text, key, sent_at(event))
+        answer = deps.chat.direct_message(deps.assistant, caller, text, key, refuse)
+        project = answer.project
+        origin = Origin(
+            workspace, user, Private.DIRECT, channel,
+            project_id=project.id if project else None,
+            project_channel=project.channel_id if project else None,
+        )
+        deliver(deps, route(answer.replies, origin).posts)
         return
     thread_ts = event.get("thread_ts")
     if not thread_ts or thread_ts == event.get("ts"):
         return
-    found = deps.chat.thread(workspace, channel, str(thread_ts), user)
-    if found is Thread.IGNORED or (
-        found is Thread.PROJECT_NAME and event.get("parent_user_id") != bot_user
-    ):
-        return
-    deps.chat.prune_keys()
+    replies = deps.chat.thread_message(
+        deps.assistant, caller, str(thread_ts), text, key,
+        under_bot=event.get("parent_user_id") == bot_user, refuse=refuse,
+    )
     origin = Origin(workspace, user, Private.EPHEMERAL, channel, str(thread_ts))
-    refused = refusal(deps, channel, user)
-    if refused is not None:
-        deliver(deps, route([refused], origin).posts)
-        return
-    caller = replace(deps.caller(workspace, user, channel), sent_at=sent_at(event))
-    replies = deps.assistant.message(caller, text, key=key)
-    if found is Thread.PROJECT_NAME:
-        project = deps.chat.channel_project(workspace, channel)
-        if project is not None:
-            deps.chat.bind_thread(workspace, project.id, channel, str(thread_ts))
     deliver(deps, route(replies, origin).posts)
 
 
-def _direct_message(
-    deps: Deps, workspace: str, user: str, channel: str, text: str, key: str,
-    sent: datetime | None,
-) -> None:
-    project = deps.chat.direct_project(workspace, user)
-    if project is None or not deps.members.may_see(project.channel_id, user):
-        replies = deps.assistant.run(deps.caller(workspace, user, channel), direct.picker,
-                                     write=False)
-        deliver(deps, route(replies, Origin(workspace, user, Private.DIRECT, channel)).posts)
-        return
-    origin = Origin(
-        workspace, user, Private.DIRECT, channel, project_id=project.id,
-        project_channel=project.channel_id,
-    )
-    refused = refusal(deps, project.channel_id, user)
-    caller = replace(deps.caller(workspace, user, channel, project.id), sent_at=sent)
-    answers: list[Reply] = [refused] if refused is not None else deps.assistant.message(
-        caller, text, key=key
-    )
-    deliver(deps, route(answers, origin).posts)
+def _refusal(deps: Deps, user: str) -> Refusal:
+    """Slack's membership rule for the chat service, asked only when it matters."""
+    return lambda channel: refusal(deps, channel, user)
 
 
 def sent_at(event: dict[str, Any]) -> datetime | None:
@@ -193,14 +174,7 @@ def on_mention(
     text = unescape(str(event.get("text") or "")).strip()
     if text.startswith("<@"):
         text = text.partition(">")[2].strip()
-    caller = deps.caller(workspace, user, channel)
-    origin = Origin(workspace, user, Private.EPHEMERAL, channel,
-                    start_thread=commands.starts_conversation("/ent", text))
-    if not commands.changes_project("/ent", text):
-        replies = deps.assistant.command(caller, "/ent", text)
-    else:
-        refused = refusal(deps, channel, user)
-        replies = [refused] if refused is not None else deps.assistant.command(
-            caller, "/ent", text, f"event:{body.get('event_id')}"
-        )
-    deliver(deps, route(replies, origin).posts)
+    answer = deps.chat.mention(deps.assistant, deps.caller(workspace, user, channel), text,
+                               f"event:{body.get('event_id')}", _refusal(deps, user))
+    origin = Origin(workspace, user, Private.EPHEMERAL, channel, start_thread=answer.new_thread)
+    deliver(deps, route(answer.replies, origin).posts)
