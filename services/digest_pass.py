@@ -73,26 +73,33 @@ def plan_digests(
 ) -> Planned:
     """Queue every digest due at ``now``; with ``dry_run`` nothing is written."""
     planned = Planned()
-    after = 0
-    while True:
+    after: int | None = 0
+    while after is not None:
+        after = plan_batch(database, now, render, planned, after, dry_run, batch)
+    return planned
+
+
+def plan_batch(
+    database: Database, now: datetime, render: Render, planned: Planned, after: int,
+    dry_run: bool = False, batch: int = BATCH,
+) -> int | None:
+    """One batch of the pass: the projects after the id ``after``, added to ``planned``.
+    Returns the id to go on after, or None when no project is left (a bench times the
+    batches one by one)."""
+    with database.transaction() as reader:
+        items = store.scheduled(reader.connection, after, batch)
+    if not items:
+        return None
+    planned.projects += len(items)
+    wanted = [item.project.id for item in items if due(item, DIGEST, now) is not None]
+    if wanted and dry_run:
         with database.transaction() as reader:
-            items = store.scheduled(reader.connection, after, batch)
-        if not items:
-            return planned
-        after = items[-1].project.id
-        planned.projects += len(items)
-        wanted = [item.project.id for item in items if due(item, DIGEST, now) is not None]
-        if not wanted:
-            continue
-        if dry_run:
-            with database.transaction() as reader:
-                planned.messages += _digests(reader, wanted, now, render)[0]
-            continue
-        messages = database.attempt(
-            lambda writer, ids=wanted: _queue(writer, ids, now, render)  # type: ignore[misc]
-        )
+            planned.messages += _digests(reader, wanted, now, render)[0]
+    elif wanted:
+        messages = database.attempt(lambda writer: _queue(writer, wanted, now, render))
         planned.queued += len(messages)
         planned.late += sum(1 for m in messages if m.late)
+    return items[-1].project.id
 
 
 def _queue(writer: Store, ids: list[int], now: datetime, render: Render) -> list[outbox.Message]:
