@@ -22,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     delete,
+    exists,
     or_,
     select,
     tuple_,
@@ -40,6 +41,7 @@ from storage.models import (
     SuccessFactor,
 )
 from storage.personal import Category, Erase, personal
+from storage.privacy import CLOSURE
 from storage.state import (
     AnswerInfo,
     AssignmentInfo,
@@ -298,6 +300,7 @@ _SCHEDULED = (
         PROJECT.c.id > bindparam("after"),
         PROJECT.c.channel_id.is_not(None),
         or_(PROJECT_SCHEDULE.c.paused.is_(None), PROJECT_SCHEDULE.c.paused.is_(False)),
+        ~exists().where(CLOSURE.c.project_id == PROJECT.c.id),
     )
     .order_by(PROJECT.c.id)
     .limit(bindparam("limit"))
@@ -308,7 +311,9 @@ def scheduled(
     connection: Connection, after: int, limit: int, ids: Sequence[int] | None = None,
     lock: bool = False,
 ) -> list[Scheduled]:
-    """Channel-bound projects not paused, by id after ``after`` (two statements).
+    """Channel-bound projects neither paused nor closed, by id after ``after`` (two
+    statements): a closed project gets no digest and no reminder, and would get them again
+    if its closure were lifted.
 
     With ``ids`` only those; with ``lock`` their project rows are locked, skipping rows
     another runner holds (PostgreSQL; SQLite serves one process and ignores it).
