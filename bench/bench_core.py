@@ -58,7 +58,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=500)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(_env_file=None, database_url=f"sqlite:///{folder}/bench.db")  # type: ignore[call-arg]
+        settings = Settings(database_url=f"sqlite:///{folder}/bench.db")
         app = build(settings)
         seed(app.database, args.projects)
         caller = Caller(WORKSPACE, "U0BENCH", f"C{args.projects // 2:06d}")

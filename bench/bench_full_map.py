@@ -79,7 +79,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=60)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(_env_file=None, database_url=f"sqlite:///{folder}/bench.db")  # type: ignore[call-arg]
+        settings = Settings(database_url=f"sqlite:///{folder}/bench.db")
         app = build(settings)
         channels = iter(f"C{n:06d}" for n in range(10**6))
 

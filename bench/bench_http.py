@@ -53,7 +53,7 @@ def serve(kind: str, port: int, database_url: str, api_url: str, token: str) -> 
     """Child process: one server until SIGTERM."""
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # 16 clients > 8 threads
     settings = Settings(
-        _env_file=None, database_url=database_url, slack_bot_token=token,
+        database_url=database_url, slack_bot_token=token,
         slack_signing_secret=SECRET, slack_api_url=api_url,
     )
     if kind == "bot":
@@ -173,7 +173,7 @@ def main() -> int:
         channel_members={channel: [USER, sr.BOT_USER_ID] for channel in channels}
     ) as fake:
         database_url = f"sqlite:///{folder}/bench.db"
-        application = build(Settings(_env_file=None, database_url=database_url))
+        application = build(Settings(database_url=database_url))
         seed(application.database, args.projects)
         application.close()
         servers = [start("bot", database_url, fake), start("bare", database_url, fake)]
@@ -198,7 +198,7 @@ def main() -> int:
                 server.process.wait(timeout=15)
     by_kind = {server.kind: server for server in servers}
     print(f"{args.projects} projects, {args.requests} signed /ent statut per row, "
-          f"{os.cpu_count()} CPUs, server threads {Settings(_env_file=None).http_threads}")
+          f"{os.cpu_count()} CPUs, server threads {Settings().http_threads}")
     print(f"{'server':6} {'clients':>7} {'req/s':>8} {'median':>8} {'p95':>8} {'p99':>8} (ms)")
     throughput: dict[tuple[str, int], float] = {}
     p99: dict[tuple[str, int], float] = {}

@@ -109,7 +109,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         url = args.database_url or f"sqlite:///{folder}/bench.db"
-        app = build(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
+        app = build(Settings(database_url=url))
         directory, people = synthetic(folder, args.schools)
         projects = iter(range(10**6))
         print(f"{args.schools} synthetic schools, {url.split(':')[0]}, rendering included")

@@ -99,8 +99,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder, FakeSlack(
         channel_members={channel: [USER, sr.BOT_USER_ID] for channel in channels}
     ) as fake:
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None, database_url=f"sqlite:///{folder}/bench.db",
+        settings = Settings(
+            database_url=f"sqlite:///{folder}/bench.db",
             slack_bot_token=fake.token, slack_signing_secret=SECRET,
             slack_api_url=fake.base_url,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.settings import Settings
+from bot.startup import check_database
 from messages.render import Messages
 from services.assistant import Assistant
 from storage.db import Limits, make_engine, upgrade
@@ -44,3 +45,10 @@ def build(settings: Settings, migrate: bool = True) -> Application:
         assistant=Assistant(database),
         messages=Messages(settings.timezone),
     )
+
+
+
+def open_app(settings: Settings) -> Application:
+    """:func:`build`, once the database answers (else :class:`StartupError`)."""
+    check_database(settings)
+    return build(settings)

@@ -1,4 +1,8 @@
-"""``ent-bot``: the console, the Slack app, and database upgrades."""
+"""``ent-bot``: the console, the Slack app, and database upgrades.
+
+Each subcommand imports what it needs when it runs: ``ent-bot console`` shows its prompt
+before the database layer is loaded.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,18 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from functools import partial
+from typing import TYPE_CHECKING
 
-from bot import cli_files, console
-from bot.app import build
-from bot.logs import install as install_log_filter
+from bot import cli_args
 from bot.settings import Settings, SettingsError, load_settings
-from messages.render import Messages
-from storage.db import describe, make_engine, unreachable, upgrade
+from bot.startup import StartupError, check_database
+
+if TYPE_CHECKING:
+    from bot.app import Application
+
+EXIT_SETTINGS = 2
+EXIT_DATABASE = 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,19 +34,22 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     sub.add_parser("run", help="start the Slack app")
-    cli_files.add_parsers(sub)
+    cli_args.add_parsers(sub)
     return parser
+
+
+def _say(template: str, data: dict[str, object], language: str = "fr") -> None:
+    """One line on standard error, for the person starting the bot."""
+    from messages.render import Messages
+
+    print(Messages().plain(template, data, language), file=sys.stderr)
 
 
 def _settings() -> Settings | None:
     try:
         return load_settings()
     except SettingsError as exc:
-        setting, _, detail = str(exc).partition(": ")
-        print(
-            Messages().plain("startup_error", {"setting": setting, "detail": detail}),
-            file=sys.stderr,
-        )
+        _say("startup_error", exc.data())
         return None
 
 
@@ -46,15 +58,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     settings = _settings()
     if settings is None:
-        return 2
+        return EXIT_SETTINGS
+    from bot.logs import install as install_log_filter
+
     install_log_filter(settings.slack_signing_secret)
-    problem = unreachable(settings.database_url)
-    if problem is not None:
-        where = describe(settings.database_url)
-        print(Messages().plain("database_unreachable", {"where": where, "detail": problem},
-                               settings.bot_language), file=sys.stderr)
-        return 3
+    try:
+        return _command(args, settings)
+    except StartupError as exc:
+        _say(exc.template, dict(exc.data), settings.bot_language)
+        return EXIT_DATABASE
+    except BrokenPipeError:
+        # The reader went away (``ent-bot console | head``): stop quietly, like other tools.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _open_app(settings: Settings) -> Application:
+    from bot.app import open_app
+
+    return open_app(settings)
+
+
+def _command(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "console":
+        from bot import console
+
+        user = args.user or _default_user()
+        return console.run(partial(_open_app, settings), settings, user, sys.stdin, sys.stdout)
     if args.command == "db":
+        from storage.db import make_engine, upgrade
+
+        check_database(settings)
         engine = make_engine(settings.database_url)
         upgrade(engine)
         engine.dispose()
@@ -62,8 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         from bot.slack.server import serve
 
+        check_database(settings)
         return serve(settings)
-    app = build(settings)
+    from bot import cli_files
+
+    app = _open_app(settings)
     try:
         if args.command == "rgpd":
             from bot import rgpd
@@ -78,13 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cli_files.run_schools(app, args, user)
         if args.command in {"importer", "import"}:
             return cli_files.run_matrix(app, args, user, sys.stdin)
-        if args.command == "export":
-            return cli_files.run_export(app, args, user)
-        return console.run(app, user, sys.stdin, sys.stdout)
-    except BrokenPipeError:
-        # The reader went away (``ent-bot console | head``): stop quietly, like other tools.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        return cli_files.run_export(app, args, user)
     finally:
         app.close()
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from bot import personal_files
 from bot.app import Application
-from services import matrix_import, school_import
+from services import commands, matrix_import, school_import
 from services.turn import Caller, Reply, Turn
 
 if TYPE_CHECKING:
@@ -84,22 +84,21 @@ def handle(app: Application, caller: Caller, command: str, text: str) -> list[Re
     """Replies for a console line that needs a local file, or None for any other line."""
     if command.strip().lower() != ENT:
         return None
-    from bot.export import write_export
-    from services import export as export_service
-    from services import schools
-
     personal = personal_files.handle(app, caller, text)
     if personal is not None:
         return personal
-    parts = text.split(maxsplit=1)
-    if parts and export_service.is_export_word(parts[0]):
-        words = parts[1].split() if len(parts) == 2 else []
-        fmt, output = export_service.format_and_output(words)
+    sub, rest = commands.subcommand(text)
+    if sub == "export":
+        from bot.export import write_export
+        from services import export as export_service
+
+        fmt, output = export_service.format_and_output(rest.split())
         return write_export(app, caller, fmt, output)
-    if parts and matrix_import.is_import_word(parts[0]):
-        return import_matrix(app, caller, parts[1].strip().strip('"') if len(parts) == 2 else "")
-    if len(parts) == 2 and schools.is_schools_word(parts[0]):
-        rest = parts[1]
+    if sub == "import":
+        return import_matrix(app, caller, rest.strip('"'))
+    if sub == "schools" and rest:
+        from services import schools
+
         request = schools.file_request(rest)
         if request is not None and request.people:
             return import_people(app, caller, request.path, request.filters)

@@ -194,14 +194,15 @@ _ANY_TIME = frozenset({"help", "my_data", "forget"})
 _SHOW_WHEN_BARE = frozenset({"factors", "project"})
 
 
-def _subcommand(text: str) -> tuple[str | None, str]:
+def subcommand(text: str) -> tuple[str | None, str]:
+    """The canonical name of ``/ent``'s first word (None if unknown), and the rest."""
     word, rest = _split_word(text)
     return (_SUBCOMMANDS.get(normalize(word)) if word else "help"), rest
 
 
 def allowed_when_closed(command: str, text: str) -> bool:
     """Whether the command still runs on a closed project (its own data, help)."""
-    return command.strip().lower() == ENT and _subcommand(text)[0] in _ANY_TIME
+    return command.strip().lower() == ENT and subcommand(text)[0] in _ANY_TIME
 
 
 def changes_project(command: str, text: str) -> bool:
@@ -214,7 +215,7 @@ def changes_project(command: str, text: str) -> bool:
         return bool(text.strip())
     if name != ENT:
         return True
-    sub, rest = _subcommand(text)
+    sub, rest = subcommand(text)
     if sub in _READ_ONLY:
         return False
     if sub == "my_data":
@@ -241,11 +242,11 @@ def changes_project(command: str, text: str) -> bool:
 
 def starts_conversation(command: str, text: str) -> bool:
     """``/ent questions …``: its replies open the conversation."""
-    return command.strip().lower() == ENT and _subcommand(text)[0] == "questions"
+    return command.strip().lower() == ENT and subcommand(text)[0] == "questions"
 
 
 def is_help(command: str, text: str) -> bool:
-    return command.strip().lower() == ENT and _subcommand(text)[0] == "help"
+    return command.strip().lower() == ENT and subcommand(text)[0] == "help"
 
 
 def run(turn: Turn, command: str, text: str) -> list[Reply]:

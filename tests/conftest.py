@@ -69,7 +69,7 @@ def database_url(tmp_path: object, postgres_template: str | None) -> Iterator[st
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
+    return Settings(database_url=database_url)
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ LINES = st.lists(
 @pytest.fixture(scope="module")
 def shared_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Application]:
     path = tmp_path_factory.mktemp("props") / "ent-bot.db"
-    application = build(Settings(_env_file=None, database_url=f"sqlite:///{path}"))  # type: ignore[call-arg]
+    application = build(Settings(database_url=f"sqlite:///{path}"))
     application.assistant.command(CALLER, "/ent", "projet creer Propriétés")
     yield application
     application.close()

@@ -74,8 +74,8 @@ def test_a_current_schema_starts_the_console_without_alembic(tmp_path: Path) -> 
 
     def start() -> str:
         result = subprocess.run(
-            [sys.executable, "-c", code], input="", capture_output=True, text=True,
-            cwd=tmp_path, timeout=60, check=False,
+            [sys.executable, "-c", code], input="/ent aide\n", capture_output=True,
+            text=True, cwd=tmp_path, timeout=60, check=False,
             env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
         )
         assert result.returncode == 0, result.stderr

@@ -72,7 +72,9 @@ def _start(command: list[str], url: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
     env["DATABASE_URL"] = url
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *command], input="", capture_output=True, text=True,
+        # The console opens the database at its first line.
+        [sys.executable, "-m", "bot.cli", *command], input="/ent statut\n", capture_output=True,
+        text=True,
         timeout=30, cwd=ROOT, env=env, check=False,
     )
 

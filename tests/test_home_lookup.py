@@ -45,7 +45,7 @@ def home_page(app: Application) -> list[Reply]:
 
 
 def workspace_with(tmp_path: Path, projects: int) -> Application:
-    app = build(Settings(_env_file=None, database_url=f"sqlite:///{tmp_path}/p{projects}.db"))  # type: ignore[call-arg]
+    app = build(Settings(database_url=f"sqlite:///{tmp_path}/p{projects}.db"))
     seed(app.database, projects=projects, history_per_project=0)
     alice = Caller(WORKSPACE, USER, "C0ALICE01")
     bob = Caller(WORKSPACE, "U0BOB0001", "C0ALICE01")

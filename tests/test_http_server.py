@@ -264,7 +264,7 @@ def test_a_burst_of_signed_commands_is_all_answered(app: Application, tmp_path: 
 
 def test_a_body_over_the_limit_is_refused_even_when_signed(app: Application) -> None:
     with FakeSlack(channel_members={CHANNEL: [ALICE, sr.BOT_USER_ID]}) as fake:
-        settings = app.settings.model_copy(update={
+        settings = dataclasses.replace(app.settings, **{
             "slack_bot_token": fake.token, "slack_signing_secret": SECRET,
             "slack_api_url": fake.base_url,
         })

@@ -36,7 +36,7 @@ def fake() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def bot(app: Application, fake: FakeSlack) -> Application:
-    settings = app.settings.model_copy(update={
+    settings = dataclasses.replace(app.settings, **{
         "slack_bot_token": fake.token, "slack_api_url": fake.base_url})
     return dataclasses.replace(app, settings=settings)
 

@@ -3,6 +3,7 @@ which commands only read, and ``ent-bot run`` without its settings."""
 
 from __future__ import annotations
 
+import dataclasses
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -163,11 +164,11 @@ def test_run_without_a_token_says_which_setting_in_one_line(
 
 
 def test_socket_mode_needs_no_signing_secret() -> None:
-    base = Settings(_env_file=None)  # type: ignore[call-arg]
+    base = Settings()
     assert missing_setting(base) == "SLACK_BOT_TOKEN"
-    http = base.model_copy(update={"slack_bot_token": "xoxb-1"})
+    http = dataclasses.replace(base, **{"slack_bot_token": "xoxb-1"})
     assert missing_setting(http) == "SLACK_SIGNING_SECRET"
-    assert missing_setting(http.model_copy(update={"slack_app_token": "xapp-1"})) is None
+    assert missing_setting(dataclasses.replace(http, **{"slack_app_token": "xapp-1"})) is None
 
 
 def test_other_paths_are_not_found(app: Application) -> None:
@@ -197,7 +198,7 @@ def test_socket_mode_opens_its_connection_with_the_app_token(
     app: Application, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with FakeSlack() as fake:
-        settings = app.settings.model_copy(update={
+        settings = dataclasses.replace(app.settings, **{
             "slack_bot_token": fake.token, "slack_app_token": "xapp-1-A0ENTBOT1-test",
             "slack_api_url": fake.base_url,
         })

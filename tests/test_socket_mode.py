@@ -66,7 +66,7 @@ def socket_bot(app: Application) -> Iterator[SocketBot]:
     with FakeSlack(users={ALICE: {"name": "alice"}, BOB: {"name": "bob"}, EVE: {"name": "eve"}},
                    channel_members={CHANNEL: [ALICE, BOB, sr.BOT_USER_ID]}) as fake, \
             FakeSocketMode(fake) as socket:
-        settings = app.settings.model_copy(update={
+        settings = dataclasses.replace(app.settings, **{
             "slack_bot_token": fake.token, "slack_app_token": socket.app_token,
             "slack_api_url": fake.base_url,
         })
@@ -282,7 +282,7 @@ def test_a_link_that_cannot_be_opened_ends_ent_bot_run_in_one_line(
     app: Application, capsys: pytest.CaptureFixture[str],
 ) -> None:
     with FakeSlack() as fake, FakeSocketMode(fake) as socket:
-        settings = app.settings.model_copy(update={
+        settings = dataclasses.replace(app.settings, **{
             "slack_bot_token": fake.token, "slack_app_token": socket.app_token,
             "slack_api_url": fake.base_url,
         })

@@ -242,7 +242,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "project_exists": [{"project": PROJECT}],
     "project_renamed": [{"actor": "bob", "project": BARE, "old": "ENT"}],
     "resume": [{}],
-    "startup_error": [{"setting": "DATABASE_URL", "detail": "empty"}],
+    "startup_error": [
+        {"setting": "PORT", "value": "99999", "expected": "integer", "low": 1, "high": 65535},
+        {"setting": "BOT_LANGUAGE", "value": "de", "expected": "language"},
+        {"setting": "TIMEZONE", "value": "Mars/Base", "expected": "timezone"},
+        {"setting": "DATABASE_URL", "value": "mysql", "expected": "database_url"},
+    ],
     "status": [
         STATUS,
         {**STATUS, "project": BARE, "gap_count": 0, "pilot": None, "answered": [],

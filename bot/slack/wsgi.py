@@ -40,9 +40,7 @@ def create_wsgi_app() -> WSGIApplication:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        setting, _, detail = str(exc).partition(": ")
-        print(Messages().plain("startup_error", {"setting": setting, "detail": detail}),
-              file=sys.stderr)
+        print(Messages().plain("startup_error", exc.data()), file=sys.stderr)
         raise SystemExit(2) from None
     if not settings.slack_bot_token or not settings.slack_signing_secret:
         missing = "SLACK_BOT_TOKEN" if not settings.slack_bot_token else "SLACK_SIGNING_SECRET"

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def say(app: Application, *lines: str, user: str = "alice") -> str:
     """Feed ``lines`` to the console in this process; return what it printed."""
     out = io.StringIO()
-    code = console.run(app, user, io.StringIO("\n".join(lines) + "\n"), out)
+    stdin = io.StringIO("\n".join(lines) + "\n")
+    code = console.run(lambda: app, app.settings, user, stdin, out)
     assert code == 0
     return out.getvalue()
 

@@ -140,7 +140,7 @@ def running_bot(
         users=users or {ALICE: {"name": "alice"}, BOB: {"name": "bob"}, EVE: {"name": "eve"}},
         channel_members={CHANNEL: list(members)},
     ) as fake:
-        settings = app.settings.model_copy(update={
+        settings = dataclasses.replace(app.settings, **{
             "slack_bot_token": fake.token, "slack_signing_secret": SECRET,
             "slack_api_url": fake.base_url,
         })
