@@ -212,3 +212,19 @@ class PendingAction(SQLModel, table=True):
         sa_column=Column(JSON(), nullable=False, **personal(Category.FREE_TEXT)),
     )
     created_at: datetime = _when()
+
+
+class PersonName(SQLModel, table=True):
+    """The name Slack shows for a person, from the last labelled mention (``<@U1|thomas>``)
+    of a slash command: shown instead of the id where Slack does not render mentions (the
+    console, the handover document). One row per person, deleted with them."""
+
+    __tablename__ = "person_name"
+
+    workspace_id: str = Field(foreign_key="workspace.id", primary_key=True, max_length=64)
+    user_id: str = Field(
+        primary_key=True, max_length=64,
+        sa_column_kwargs=personal(Category.IDENTIFIER, Erase.DELETE_ROW),
+    )
+    name: str = Field(max_length=200, sa_column_kwargs=personal(Category.NAME, Erase.DELETE_ROW))
+    updated_at: datetime = _when()

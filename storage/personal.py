@@ -36,6 +36,8 @@ class Category(StrEnum):
     """Text typed by the team, which may name people."""
     RECIPIENT = "destinataire"
     """Where the bot writes: a channel, or a person for a direct message."""
+    NAME = "nom affiché"
+    """The name Slack shows for a person, as a labelled mention gave it (``<@U1|thomas>``)."""
 
 
 class Erase(StrEnum):

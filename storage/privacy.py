@@ -38,7 +38,7 @@ from sqlalchemy.schema import MetaData
 from sqlmodel import Field, SQLModel
 
 import storage.models
-from storage.personal import Erase, Marked, marked_columns
+from storage.personal import Category, Erase, Marked, marked_columns
 from storage.store import utcnow
 
 CHECKPOINT = "ent_bot_checkpoint"
@@ -235,17 +235,18 @@ def _values(table: Table, marked: Marked) -> Any:
 
 
 def people(
-    connection: Connection, workspace_id: str, project_id: int | None = None
+    connection: Connection, workspace_id: str, project_id: int | None = None,
+    skip: str | None = None,
 ) -> set[str]:
     """Every person the identity columns name (ids or typed names), in the workspace or,
-    with ``project_id``, in that project's rows."""
+    with ``project_id``, in that project's rows; the table named ``skip`` is not read."""
     found: set[str] = set()
     for table, marks in _marked_tables():
-        if project_id is not None and _project_column(table) is None:
+        if table.name == skip or (project_id is not None and _project_column(table) is None):
             continue
         for marked in marks:
-            if marked.erase is Erase.TEXT:
-                continue
+            if marked.erase is Erase.TEXT or marked.category is Category.NAME:
+                continue  # a name says who someone is; the id beside it is the person
             rows = connection.execute(
                 _values(table, marked).where(_scope(table, workspace_id, project_id))
             )
@@ -273,8 +274,8 @@ def redact(found: Iterable[Found], identities: Sequence[str], others: set[str]) 
             clean = dict(row)
             for name, value in row.items():
                 marked = marks.get((part.table, name))
-                if marked is None or value is None:
-                    continue
+                if marked is None or value is None or marked.category is Category.NAME:
+                    continue  # the name of the person whose row it is: theirs to see
                 if marked.erase is not Erase.TEXT and not marked.json:
                     clean[name] = value if value in identities else OTHER
                 else:
