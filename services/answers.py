@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ _MAX_DIGITS = 6
 
 _SLACK_MENTION = r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>"
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+_LABELLED_MENTION = re.compile(r"<@([UW][A-Z0-9]+)\|([^<>]*)>")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PLAIN_MENTION = r"(@(?!(?:here|channel|everyone)\b)\w(?:[\w.\-]*\w)?)(?![\w@])"
 _MENTION_IN_TEXT = re.compile(rf"\s*(?:{_SLACK_MENTION}|(?<!\S){_PLAIN_MENTION})\s*")
 _MENTION_TOKEN = re.compile(rf"(?:{_SLACK_MENTION}|{_PLAIN_MENTION})[,;.!?]*")
@@ -171,6 +174,17 @@ def extract_mentions(text: str) -> tuple[list[str], str]:
 
     rest = _MENTION_IN_TEXT.sub(take, text).strip()
     return list(dict.fromkeys(found)), rest
+
+
+def mention_labels(text: str) -> dict[str, str]:
+    """The label of each labelled mention (``<@U1|thomas>`` → ``{"U1": "thomas"}``), the last
+    one of a person kept; an empty label is no label."""
+    found: dict[str, str] = {}
+    for user, label in _LABELLED_MENTION.findall(text):
+        name = " ".join(_CONTROL.sub(" ", html.unescape(label)).split())[:MAX_NAME_LENGTH]
+        if name:
+            found[user] = name
+    return found
 
 
 def parse_sourcing(word: str) -> Sourcing | None:

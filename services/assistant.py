@@ -6,7 +6,15 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from services import commands, conversation, entities, matrix_import, personal_data, projects
+from services import (
+    commands,
+    conversation,
+    entities,
+    matrix_import,
+    person_names,
+    personal_data,
+    projects,
+)
 from services.answers import parse_yes_no
 from services.log_ids import user_ref
 from services.requests import once
@@ -44,9 +52,17 @@ class Assistant:
     def command(
         self, caller: Caller, command: str, text: str, key: str | None = None
     ) -> list[Reply]:
-        """A slash command; with a ``key``, applied once however often it is delivered."""
+        """A slash command; with a ``key``, applied once however often it is delivered.
+
+        The names its labelled mentions carry are kept first, so that its replies use them.
+        """
         write = commands.changes_project(command, text)
-        return self._run(caller, lambda turn: commands.run(turn, command, text), key, write,
+
+        def action(turn: Turn) -> list[Reply]:
+            person_names.remember(turn, text)
+            return commands.run(turn, command, text)
+
+        return self._run(caller, action, key, write,
                          lambda _turn: commands.allowed_when_closed(command, text))
 
     def message(self, caller: Caller, text: str, key: str | None = None) -> list[Reply]:
