@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +50,10 @@ EMOJI = {
     ":leftwards_arrow_with_hook:": "↩️",
 }
 EMOJI_CODE = re.compile(r":[a-z0-9_]+:")
+NAMES = "names"
+"""Data key: ``{user id: name}``; plain text shows those people as ``@name`` (Slack shows
+its mentions itself)."""
+_NAMES: ContextVar[Mapping[str, str] | None] = ContextVar("ent_bot_names", default=None)
 LITERAL_ANGLES = re.compile(r"<(?!@[UW][A-Z0-9]+>|#C[A-Z0-9]+[|>]|https?://|mailto:)([^<>\n]*)>")
 
 
@@ -130,7 +136,8 @@ class Messages:
         if compiled is None:
             env = self._slack if slack else self._plain
             compiled = self._templates[key] = env.get_template(key[1])
-        return compiled.render(**with_defaults(template, data), lang=language)
+        with nullcontext() if slack else people_named(data):
+            return compiled.render(**with_defaults(template, data), lang=language)
 
 
 def _no_none(value: Any) -> Any:
@@ -143,7 +150,28 @@ def _mention(user: str) -> Markup:
     return Markup(escape_mrkdwn(user))
 
 
+@contextmanager
+def people_named(data: Mapping[str, Any]) -> Iterator[None]:
+    """While a reply is rendered for a reader not on Slack: the names of its data
+    (:data:`NAMES`) for :func:`known_name`."""
+    names = data.get(NAMES)
+    token = _NAMES.set(names) if names else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _NAMES.reset(token)
+
+
+def known_name(user: str) -> str | None:
+    """The name of ``user`` in the reply being rendered outside Slack, if it gives one."""
+    return (_NAMES.get() or {}).get(user)
+
+
 def _plain_mention(user: str) -> str:
+    name = known_name(user)
+    if name:
+        return f"@{name}"
     return f"<@{user}>" if SLACK_USER.match(user) else user
 
 

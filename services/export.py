@@ -19,9 +19,10 @@ from xml.sax.saxutils import escape, quoteattr
 from services import gaps as gap_analysis
 from services import school_people
 from services.gaps import Coverage, Gap
+from services.person_names import shown
 from services.text import match_key
 from services.turn import Reply, Turn
-from storage import privacy
+from storage import person_names, privacy
 from storage import schools as db
 from storage.state import ProjectInfo, ProjectState
 from storage.store import HistoryRow, utcnow
@@ -54,6 +55,13 @@ class Handover:
     schools: list[db.SchoolInfo]
     local: list[dict[str, Any]]
     generated_at: datetime = field(default_factory=utcnow)
+    names: Mapping[str, str] = field(default_factory=dict)
+    """The names Slack shows for the workspace's people: the document is read outside Slack."""
+
+    def who(self, value: str | None) -> str:
+        """A person, a list of people or a text, with each person whose name is known
+        written ``@name`` (others as stored)."""
+        return "" if value is None else shown(value, self.names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +117,7 @@ def handover(turn: Turn, project: ProjectInfo) -> Handover:
         coverage=found,
         schools=db.schools(connection, project.id),
         local=school_people.local_view(turn, project, found),
+        names=person_names.of_workspace(connection, project.workspace_id),
     )
 
 
@@ -149,12 +158,12 @@ def sheets(h: Handover, labels: Mapping[str, str]) -> list[Sheet]:
                 r["entity"].name if r["entity"] else "",
                 value("kind", r["entity"].kind) if r["entity"] else "",
                 value("sourcing", r["a"].sourcing) if r["a"] else "",
-                ", ".join(r["a"].contacts) if r["a"] else "",
+                h.who(", ".join(r["a"].contacts)) if r["a"] else "",
                 (r["a"].provider or "") if r["a"] else "",
                 (r["a"].service_level or "") if r["a"] else "",
                 value("keep", r["a"].keep if r["a"] else "a_decider"),
-                (r["a"].notes or "") if r["a"] else "",
-                (r["a"].updated_by or "") if r["a"] else "",
+                h.who(r["a"].notes) if r["a"] else "",
+                h.who(r["a"].updated_by) if r["a"] else "",
                 _when(r["a"].updated_at) if r["a"] else "",
             ]
             for r in h.rows
@@ -167,8 +176,8 @@ def sheets(h: Handover, labels: Mapping[str, str]) -> list[Sheet]:
             [
                 n,
                 _label(labels, f"question_{n}"),
-                h.state.answers[n].text if n in h.state.answers else "",
-                h.state.answers[n].answered_by if n in h.state.answers else "",
+                h.who(h.state.answers[n].text) if n in h.state.answers else "",
+                h.who(h.state.answers[n].answered_by) if n in h.state.answers else "",
                 _when(h.state.answers[n].answered_at) if n in h.state.answers else "",
             ]
             for n in KEY_QUESTIONS
@@ -202,7 +211,7 @@ def sheets(h: Handover, labels: Mapping[str, str]) -> list[Sheet]:
                                                "circonscription", "etat", "referent")],
         [
             [s.uai, s.name, s.kind_label, value("statut", s.statut), s.commune,
-             s.circonscription, value("etat", s.etat.replace(" ", "_")), s.referent or ""]
+             s.circonscription, value("etat", s.etat.replace(" ", "_")), h.who(s.referent)]
             for s in h.schools
         ],
     )
@@ -225,8 +234,8 @@ def sheets(h: Handover, labels: Mapping[str, str]) -> list[Sheet]:
         _label(labels, "sheet_history"),
         [_label(labels, f"col_{k}") for k in ("at", "by", "action", "subject", "field",
                                                "before", "after")],
-        [[_when(r.at), r.actor, r.action, r.subject, r.field, r.old_value or "",
-          r.new_value or ""] for r in h.history],
+        [[_when(r.at), h.who(r.actor), r.action, r.subject, r.field, h.who(r.old_value),
+          h.who(r.new_value)] for r in h.history],
     )
     return [matrix, answers, factors, local, schools, gaps, history]
 

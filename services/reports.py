@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services import gaps as gap_analysis
+from services.person_names import names_in
 from services.text import match_key
 from services.turn import Reply, Turn
 from storage.privacy import contacts_left
@@ -83,7 +84,9 @@ def gaps(turn: Turn, project: ProjectInfo, rest: str = "") -> Reply:
 
 def history(turn: Turn, project: ProjectInfo, competence: CompetenceInfo | None) -> Reply:
     rows = turn.store.history(project.id, competence.id if competence else None)
-    return turn.reply("history", project=project, competence=competence, rows=rows)
+    names = names_in(turn, [text for r in rows for text in (r.actor, r.old_value, r.new_value)])
+    return turn.reply("history", project=project, competence=competence, rows=rows,
+                      names=names)
 
 
 def entities(turn: Turn, project: ProjectInfo) -> Reply:

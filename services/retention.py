@@ -16,7 +16,7 @@ from dateutil.relativedelta import relativedelta
 
 from services import personal_data
 from services.turn import Reply, Turn
-from storage import privacy
+from storage import person_names, privacy
 from storage.state import ProjectInfo
 from storage.store import Database, Store, utcnow
 
@@ -123,6 +123,7 @@ def _pseudonymise(store: Store, workspace: str, project_id: int, now: datetime) 
                       personal_data.PSEUDONYM.format(number=number), remove=False,
                       project_id=project_id)
         count += 1
+    person_names.forget_unnamed(connection, workspace)
     privacy.mark_purged(connection, project_id, now)
     privacy.request_checkpoint(connection)
     return count
