@@ -1,7 +1,7 @@
-"""The chat events' service: a message in a thread, a direct message or a mention is one
-request, decided and answered in one transaction (:meth:`Assistant._run`), so an event is
-never half applied; plus the short reads chat adapters need besides (repeats, a button's
-project, the conversation's thread).
+"""The chat events' service: a message in a thread, a direct message, a mention or the bot
+joining a channel is one request, decided and answered in one transaction
+(:meth:`Assistant._run`), so an event is never half applied; plus the short reads chat
+adapters need besides (repeats, a button's project, the conversation's thread).
 
 An event records its key only once it is known to be for the bot: a message in some other
 thread writes nothing.
@@ -17,11 +17,11 @@ from datetime import timedelta
 from enum import Enum
 from typing import TypeVar
 
-from services import commands, conversation, direct
+from services import commands, conversation, direct, onboarding
 from services.assistant import Assistant, _erasing
 from services.requests import first_time
 from services.turn import Caller, Reply, Turn
-from storage import requests
+from storage import outbox, requests
 from storage.state import ProjectInfo
 from storage.store import Database, Store, utcnow
 
@@ -36,6 +36,12 @@ T = TypeVar("T")
 Refusal = Callable[[str | None], Reply | None]
 """A chat adapter's membership rule: why the caller may not change the project bound to
 this channel, or None when they may. Asked only for an event that would change something."""
+
+
+Poster = Callable[[Turn, str, list[Reply]], None]
+"""A chat adapter's outbox: queue ``replies`` under a key as one message the bot posts on
+its own in the caller's channel, in the request's transaction (sent after the commit, or
+by a later due pass; never twice)."""
 
 
 class Thread(Enum):
@@ -143,6 +149,34 @@ class Chat:
             caller, COMMAND, text, key)
         return Answer(replies, new_thread=new_thread)
 
+    def joined(
+        self, assistant: Assistant, caller: Caller, key: str, greeting: str, post: Poster
+    ) -> list[Reply]:
+        """The bot joined the caller's channel (invited by the caller): its greeting, the
+        conversation's start or the question of the new project's name, is a post of its
+        own, queued under ``greeting`` with the event (``key``) that caused it. The
+        replies to send directly: none, unless the greeting was refused."""
+
+        def action(turn: Turn) -> list[Reply]:
+            replies = onboarding.greet(turn)
+            if any(reply.error for reply in replies):
+                return replies
+            post(turn, greeting, replies)
+            return []
+
+        return assistant.run(caller, action, key)
+
+    def greeted(self, workspace_id: str, channel_id: str, greeting: str) -> None:
+        """The greeting is posted: the channel's project holds its conversation in the
+        greeting's thread (a project is created, later, in the thread it is named in)."""
+        with self.database.transaction(write=True) as store:
+            ts = outbox.sent_ts(store.connection, greeting)
+            if ts is None:
+                return
+            project = store.project_for_channel(workspace_id, channel_id, lock=True)
+            if project is not None:
+                store.set_thread(project.id, channel_id, ts)
+
     def _answer(self, assistant: Assistant, turn: Turn, text: str, key: str) -> list[Reply]:
         """The assistant's answer to a message, once per key; old keys go, when due."""
         if not first_time(turn, key):
@@ -159,6 +193,12 @@ class Chat:
                 return False
             self._pruned_at = now
             return True
+
+    def claim(self, keys: list[str]) -> list[outbox.Claimed]:
+        """Lease the queued posts of ``keys`` for this process to send now (those another
+        sender holds, or already sent, are left)."""
+        return self.database.attempt(
+            lambda store: outbox.claim_keys(store.connection, keys, utcnow()))
 
     # -- short reads for the adapters ------------------------------------------------------
 

@@ -201,6 +201,14 @@ def mark_sent(connection: Connection, row_id: int, ts: str | None, now: datetime
     _forget(connection, row_id)
 
 
+def sent_ts(connection: Connection, key: str) -> str | None:
+    """The ts Slack gave the post of ``key`` once sent (None before)."""
+    ts = connection.execute(
+        select(OUTBOX.c.ts).where(OUTBOX.c.key == key, OUTBOX.c.state == SENT)
+    ).scalar_one_or_none()
+    return str(ts) if ts else None
+
+
 def mark_failed(connection: Connection, row_id: int, error: str) -> None:
     connection.execute(
         update(OUTBOX).where(OUTBOX.c.id == row_id).values(state=FAILED, error=error[:64])

@@ -2,10 +2,10 @@
 message, or mention the bot. Every event is acknowledged at once; the work runs after, on
 the app's workers.
 
-Each event is one call to a service (:mod:`services.chat` for messages and mentions),
-which decides and answers it in one transaction; this module parses the event and posts
-the replies. An event whose work changes something records its ``event_id`` in that
-transaction, so a delivery that Slack retries is never applied twice.
+Each event is one call to a service (:mod:`services.chat` for messages, mentions and the
+bot's arrival), which decides and answers it in one transaction; this module parses the
+event and posts the replies. An event whose work changes something records its
+``event_id`` in that transaction, so a delivery that Slack retries is never applied twice.
 """
 
 from __future__ import annotations
@@ -22,11 +22,15 @@ from bot.slack import departures
 from bot.slack.common import is_direct, refusal
 from bot.slack.delivery import deliver
 from bot.slack.deps import Deps
-from bot.slack.outbox import Origin, Private, route
+from bot.slack.notices import GRACE, post_row
+from bot.slack.outbox import MAX_BLOCKS, Origin, Private, render, route
 from bot.slack.texts import unescape
-from services import onboarding, schedule_commands
-from services.chat import Refusal
+from services import schedule_commands
+from services.chat import Poster, Refusal
 from services.conversation import BOT
+from services.turn import Reply, Turn
+from storage import outbox
+from storage.store import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -76,14 +80,40 @@ def _bot_user(body: dict[str, Any], context: BoltContext) -> str | None:
 def on_joined(
     deps: Deps, body: dict[str, Any], event: dict[str, Any], bot_user: str | None
 ) -> None:
+    """Someone joined a channel; the bot itself greets it through the outbox: queued with the
+    event, posted here after the commit (or by the due pass if Slack fails), once."""
     channel = str(event.get("channel") or "")
     deps.members.forget(channel)
     if event.get("user") != bot_user or not channel:
         return
     workspace = _workspace(body, event)
     caller = deps.caller(workspace, str(event.get("inviter") or BOT), channel)
-    replies = deps.assistant.run(caller, onboarding.greet, f"event:{body.get('event_id')}")
+    event_id = body.get("event_id")
+    greeting = f"greeting:{event_id}"
+    replies = deps.chat.joined(deps.assistant, caller, f"event:{event_id}", greeting,
+                               _outbox(deps))
     deliver(deps, route(replies, Origin(workspace, caller.user_id, Private.THREAD, channel)).posts)
+    for row in deps.chat.claim([greeting]):
+        post_row(deps, row)
+        deps.chat.greeted(workspace, channel, greeting)
+
+
+def _outbox(deps: Deps) -> Poster:
+    """The greeting as one outbox row in the joined channel, due after :data:`GRACE` so that
+    a pass leaves it to this process (posted with its key in the message metadata)."""
+
+    def queue(turn: Turn, key: str, replies: list[Reply]) -> None:
+        rendered = render(deps.messages, replies)
+        project = turn.project
+        now = utcnow()
+        outbox.enqueue(turn.store.connection, [outbox.Message(
+            key=key, workspace_id=turn.caller.workspace_id,
+            project_id=project.id if project else None, kind=outbox.NOTICE,
+            channel=str(turn.caller.channel_id),
+            payload={"text": rendered.text, "blocks": rendered.blocks[:MAX_BLOCKS]},
+        )], now, due=now + GRACE)
+
+    return queue
 
 
 def on_archived(
