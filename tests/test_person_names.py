@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot.app import Application
 from services import retention
+from services.answers import mention_labels
 from services.turn import Caller
 from storage.person_names import PERSON_NAME
 from tests.support import slack_requests as sr
@@ -144,3 +145,11 @@ def test_the_retention_purge_drops_names_nothing_names_any_more(app: Application
 
     assert len(done.projects) == 1
     assert names(app) == {}
+
+
+def test_labels_are_read_as_slack_writes_them() -> None:
+    text = f"7 DSI <@{THOMAS}|thomas> <@U0BOB0001|B&amp;B\tdupont> <@U0EVE0001|> <@U0ANN0001>"
+    assert mention_labels(text) == {THOMAS: "thomas", "U0BOB0001": "B&B dupont"}
+    assert mention_labels(f"<@{THOMAS}|thomas> puis <@{THOMAS}|thomas.m>") == {
+        THOMAS: "thomas.m"
+    }
