@@ -60,8 +60,9 @@ class Answer:
 
     replies: list[Reply]
     project: ProjectInfo | None = None
-    """The project a direct message acted on (its channel sees the changes); None when the
-    person was asked to choose one."""
+    """The project the event acted on: a direct message's (its channel sees the changes;
+    None when the person was asked to choose one), or the joined channel's whose
+    conversation the greeting started."""
     new_thread: bool = False
     """The conversation the replies start opens a new thread (a mention asking the
     questions)."""
@@ -151,24 +152,28 @@ class Chat:
 
     def joined(
         self, assistant: Assistant, caller: Caller, key: str, greeting: str, post: Poster
-    ) -> list[Reply]:
+    ) -> Answer:
         """The bot joined the caller's channel (invited by the caller): its greeting, the
         conversation's start or the question of the new project's name, is a post of its
         own, queued under ``greeting`` with the event (``key``) that caused it. The
-        replies to send directly: none, unless the greeting was refused."""
+        replies to send directly: none, unless the greeting was refused; the project is
+        the channel's, whose conversation the greeting started (see :meth:`greeted`)."""
+        started: list[ProjectInfo | None] = [None]
 
         def action(turn: Turn) -> list[Reply]:
             replies = onboarding.greet(turn)
             if any(reply.error for reply in replies):
                 return replies
             post(turn, greeting, replies)
+            started[0] = turn.project
             return []
 
-        return assistant.run(caller, action, key)
+        replies = assistant.run(caller, action, key)
+        return Answer(replies, started[0])
 
     def greeted(self, workspace_id: str, channel_id: str, greeting: str) -> None:
-        """The greeting is posted: the channel's project holds its conversation in the
-        greeting's thread (a project is created, later, in the thread it is named in)."""
+        """The greeting that started a project's conversation is posted: its thread holds
+        the conversation (a new project's is the thread it is named in)."""
         with self.database.transaction(write=True) as store:
             ts = outbox.sent_ts(store.connection, greeting)
             if ts is None:

@@ -90,12 +90,14 @@ def on_joined(
     caller = deps.caller(workspace, str(event.get("inviter") or BOT), channel)
     event_id = body.get("event_id")
     greeting = f"greeting:{event_id}"
-    replies = deps.chat.joined(deps.assistant, caller, f"event:{event_id}", greeting,
-                               _outbox(deps))
-    deliver(deps, route(replies, Origin(workspace, caller.user_id, Private.THREAD, channel)).posts)
+    answer = deps.chat.joined(deps.assistant, caller, f"event:{event_id}", greeting,
+                              _outbox(deps))
+    origin = Origin(workspace, caller.user_id, Private.THREAD, channel)
+    deliver(deps, route(answer.replies, origin).posts)
     for row in deps.chat.claim([greeting]):
         post_row(deps, row)
-        deps.chat.greeted(workspace, channel, greeting)
+        if answer.project is not None:
+            deps.chat.greeted(workspace, channel, greeting)
 
 
 def _outbox(deps: Deps) -> Poster:
