@@ -14,6 +14,7 @@ from services import (
     person_names,
     personal_data,
     projects,
+    school_people,
 )
 from services.answers import parse_yes_no
 from services.log_ids import user_ref
@@ -166,6 +167,8 @@ class Assistant:
             return [created, *conversation.start(turn, turn.project, "")]
         if pending.kind == personal_data.ERASE:
             return personal_data.answer(turn, pending, text)
+        if pending.kind == school_people.PEOPLE_IMPORT:
+            return None  # applied by ``referents importer confirmer`` only, never by ``oui``
         decision = parse_yes_no(text)
         if decision is None and pending.kind == entities.CREATE_ENTITIES:
             kinds = entities.corrected_kinds(text, list(pending.payload.get("names", [])))

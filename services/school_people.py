@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -170,6 +171,9 @@ def local_view(turn: Turn, project: ProjectInfo, found: db.Coverage) -> list[dic
 
 _CONFIRM = {"confirmer", "confirm", "oui", "yes", "appliquer", "apply"}
 MAX_PERSON = 200
+PEOPLE_IMPORT = "people_import"
+"""The pending kind: a checked resource-person file (its Slack id, name and SHA-256), the
+only one ``confirmer`` applies."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,14 +249,46 @@ def _check(
     return PersonRow(line, uai, person, chosen)
 
 
+def confirms(words: Sequence[str]) -> bool:
+    """Whether the words after ``referents importer`` ask to apply (``confirmer``)."""
+    return any(match_key(word) in _CONFIRM for word in words)
+
+
+def fingerprint(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def checked_file(turn: Turn) -> list[Reply]:
+    """The file the caller's last check pinned (``file``: its Slack id, ``name``), for the
+    adapter to download again on ``confirmer``; or why there is none."""
+    pending = _pin(turn, lock=False)
+    if pending is None:
+        return [turn.error("schools_error", code="not_checked", usage="slack_people")]
+    return [turn.reply("slack_file_fetching", name=str(pending.get("source", "")),
+                       file=pending.get("file"), people=True)]
+
+
+def _pin(turn: Turn, lock: bool = True) -> dict[str, Any] | None:
+    """The caller's pinned file for this project (``source``, ``file``, ``sha256``)."""
+    caller, project = turn.caller, turn.project
+    pending = turn.store.pending(caller.workspace_id, caller.user_id, lock=lock)
+    if (pending is None or pending.kind != PEOPLE_IMPORT or project is None
+            or pending.project_id != project.id):
+        return None
+    return pending.payload
+
+
 def people_file(
-    turn: Turn, data: bytes, source: str, confirm_words: Sequence[str], usage: str = "people"
+    turn: Turn, data: bytes, source: str, confirm_words: Sequence[str], usage: str = "people",
+    file_id: str | None = None,
 ) -> list[Reply]:
-    """Check a resource-person CSV; apply its valid rows only when the user confirms."""
+    """Check a resource-person CSV and pin it (its Slack ``file_id``, name and SHA-256) in
+    the caller's pending confirmation; with ``confirmer``, apply its valid rows only if
+    ``data`` is that very file, unchanged: a newer upload is never applied unchecked."""
     project = turn.project
     if project is None:
         return [turn.error("no_project")]
-    confirmed = any(match_key(word) in _CONFIRM for word in confirm_words)
+    confirmed = confirms(confirm_words)
     schools = db.schools(turn.store.connection, project.id)
     competences = turn.store.competences(project.id)
     checked = check_people(data, schools, competences)
@@ -270,8 +306,24 @@ def people_file(
     data_out = {"source": source, "good": len(good), "changes": len(changes),
                 "covers": len(covers), "bad": bad[:SHOWN], "bad_count": len(bad),
                 "applied": confirmed}
-    if not confirmed or not (changes or covers):
+    caller = turn.caller
+    pin = {"source": source[:200], "file": file_id, "sha256": fingerprint(data)}
+    if not confirmed:
+        if changes or covers:
+            turn.store.set_pending(caller.workspace_id, caller.user_id, project.id,
+                                   PEOPLE_IMPORT, pin)
+        elif _pin(turn) is not None:
+            turn.store.clear_pending(caller.workspace_id, caller.user_id)
         return [turn.reply("schools_people", **data_out)]
+    if not (changes or covers):
+        return [turn.reply("schools_people", **data_out)]
+    pinned = _pin(turn)
+    if pinned is None:
+        return [turn.error("schools_error", code="not_checked", usage=usage)]
+    if (pinned.get("file"), pinned.get("sha256")) != (file_id, pin["sha256"]):
+        return [turn.error("schools_error", code="checked_changed",
+                           fragment=str(pinned.get("source", source)), usage=usage)]
+    turn.store.clear_pending(caller.workspace_id, caller.user_id)
     if changes:
         apply_referents(turn, project, changes)
     if covers:

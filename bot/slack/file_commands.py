@@ -2,8 +2,9 @@
 
 The export is built after the acknowledgement and uploaded to the project's channel, its
 announcement being the file's own message (so nothing shows unless the upload completed).
-An import takes the newest CSV the caller shared in the project's channel, downloads it
-with the bot's token and runs the console's import service; errors go back to the caller
+An import takes the newest CSV the caller shared in the project's channel (a resource-person
+``confirmer``: the file its check pinned, by id), downloads it with the bot's token and runs
+the console's import service; errors go back to the caller
 through the command's response_url. Both are changes: non-members are refused.
 """
 
@@ -206,15 +207,11 @@ def _import(deps: Deps, ack: Ack, request: Request, wanted: schools.FileRequest)
 def fetch(
     deps: Deps, request: Request, name: str | None, channel: str, language: str,
     usage: str, problem_template: str = "schools_error",
-) -> tuple[bytes, str] | None:
-    """The newest CSV the caller shared in ``channel`` (or the one named) and its name;
+) -> tuple[bytes, files.SharedFile] | None:
+    """The newest CSV the caller shared in ``channel`` (or the one named) and the file;
     None when the caller was told why not (``problem_template`` for a file that is not
     CSV or too big)."""
-
-    def error(template: str, **data: Any) -> None:
-        send(deps, request, [Reply(template, {"usage": usage, **data}, error=True,
-                                   language=language)])
-
+    error = _error_to(deps, request, usage, language)
     user = request.caller.user_id
     try:
         listed = files.recent_files(deps.client, channel, user)
@@ -230,6 +227,54 @@ def fetch(
         else:
             error("slack_file_error", code="no_file", fragment=name or "", channel=channel)
         return None
+    data = _download(deps, chosen, channel, error, problem_template)
+    return None if data is None else (data, chosen)
+
+
+def fetch_checked(
+    deps: Deps, request: Request, channel: str, language: str, usage: str
+) -> tuple[bytes, files.SharedFile] | None:
+    """The file the caller's pending check pinned, downloaded again by its id (never the
+    newest upload); None when the caller was told why not (no check, file deleted)."""
+    replies = deps.assistant.run(request.caller, school_people.checked_file, write=False)
+    if not replies or replies[0].error:
+        send(deps, request, replies)
+        return None
+    file_id, name = replies[0].data.get("file"), str(replies[0].data["name"])
+    error = _error_to(deps, request, usage, language)
+    if not file_id:  # checked in the console: no Slack file to confirm
+        error("schools_error", code="not_checked")
+        return None
+    try:
+        chosen = files.info(deps.client, str(file_id))
+    except files.FileError as exc:
+        log.warning("files.info %s failed: %s", file_id, exc.code)
+        if exc.code in files.GONE:
+            error("schools_error", code="checked_gone", fragment=name)
+        else:
+            error("slack_file_error", code="list_failed", detail=exc.code, channel=channel)
+        return None
+    data = _download(deps, chosen, channel, error, "schools_error")
+    return None if data is None else (data, chosen)
+
+
+def _error_to(
+    deps: Deps, request: Request, usage: str, language: str
+) -> Callable[..., None]:
+    """Tell the caller why a file was not taken (through the response_url)."""
+
+    def error(template: str, **data: Any) -> None:
+        send(deps, request, [Reply(template, {"usage": usage, **data}, error=True,
+                                   language=language)])
+
+    return error
+
+
+def _download(
+    deps: Deps, chosen: files.SharedFile, channel: str, error: Callable[..., None],
+    problem_template: str,
+) -> bytes | None:
+    """The file's bytes within the import limit; None when the caller was told why not."""
     limit = school_import.MAX_BYTES
     if chosen.size > limit:
         error(problem_template, code="too_big", fragment=chosen.name,
@@ -241,7 +286,7 @@ def fetch(
     except files.FileError as exc:
         error("slack_file_error", code=exc.code, fragment=chosen.name, channel=channel)
         return None
-    return data, chosen.name
+    return data
 
 
 def import_shared(
@@ -249,15 +294,19 @@ def import_shared(
 ) -> None:
     """Find, download and import the caller's CSV; all of it, or nothing and why."""
     usage = "slack_people" if wanted.people else "slack_import"
-    fetched = fetch(deps, request, wanted.path, channel, language, usage)
+    if wanted.people and school_people.confirms(wanted.filters):
+        fetched = fetch_checked(deps, request, channel, language, usage)
+    else:
+        fetched = fetch(deps, request, wanted.path, channel, language, usage)
     if fetched is None:
         return
-    data, name = fetched
+    data, file = fetched
 
     def action(turn: Turn) -> list[Reply]:
         if wanted.people:
-            return school_people.people_file(turn, data, name, wanted.filters, usage=usage)
-        return schools.import_file(turn, data, name, wanted.filters, usage=usage)
+            return school_people.people_file(turn, data, file.name, wanted.filters,
+                                             usage=usage, file_id=file.id)
+        return schools.import_file(turn, data, file.name, wanted.filters, usage=usage)
 
     key = f"trigger:{request.trigger}" if request.trigger else None
     send(deps, request, deps.assistant.run(request.caller, action, key))
@@ -292,6 +341,6 @@ def import_matrix_shared(
     fetched = fetch(deps, request, name, channel, language, "matrix", "matrix_error")
     if fetched is None:
         return
-    data, file_name = fetched
+    data, file = fetched
     send(deps, request, deps.assistant.run(
-        request.caller, lambda turn: matrix_import.check_file(turn, data, file_name)))
+        request.caller, lambda turn: matrix_import.check_file(turn, data, file.name)))

@@ -107,6 +107,23 @@ def recent_files(client: WebClient, channel: str, user: str) -> list[SharedFile]
     return sorted(found, key=lambda f: -f.created)
 
 
+GONE = frozenset({"file_not_found", "file_deleted"})
+"""files.info's errors for a file that no longer exists."""
+
+
+def info(client: WebClient, file_id: str) -> SharedFile:
+    """One file by its id (files.info); raises :class:`FileError` (``code`` in :data:`GONE`
+    when it was deleted)."""
+    try:
+        response = client.files_info(file=file_id)
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        raise FileError(_error_code(exc)) from exc
+    found = _shared(response.get("file") or {})
+    if found is None:
+        raise FileError("file_not_found")
+    return found
+
+
 def choose(files: Sequence[SharedFile], name: str | None = None) -> SharedFile | None:
     """The newest CSV (named ``name``, case ignored, when given)."""
     wanted = name.lower() if name else None
