@@ -77,6 +77,8 @@ class Messages:
         self._plain = self._environment(slack=False)
         self._templates: dict[tuple[bool, str], Template] = {}
         """Compiled templates by (Slack?, path): looked up once, not at every render."""
+        self._marking: Environment | None = None
+        """Built at the first :meth:`marked` (the terminal's), never for Slack."""
 
     def _environment(self, slack: bool) -> Environment:
         env = Environment(
@@ -119,9 +121,17 @@ class Messages:
         return EMOJI_CODE.sub(lambda m: EMOJI.get(m.group(0), m.group(0)), text)
 
     def marked(self, template: str, data: Mapping[str, Any], language: str = "fr") -> str:
-        """The reply's plain source, line markers and mrkdwn kept: for renderers of their
-        own (the terminal's) that turn them into styles."""
-        return self._render(False, template, data, language)
+        """The reply's plain source, line markers and mrkdwn kept, every value between
+        :data:`messages.literal.OPEN` and ``CLOSE``: for renderers of their own (the
+        terminal's) that turn the markers into styles and show the values as typed."""
+        from messages import literal
+
+        if self._marking is None:
+            self._marking = literal.environment(TEMPLATES, _plain_mention, self._when, _button)
+        language = language if language in LANGUAGES else "fr"
+        compiled = self._marking.get_template(f"{language}/{template}.j2")
+        with people_named(data):
+            return compiled.render(**literal.data(with_defaults(template, data)), lang=language)
 
     def slack(self, template: str, data: Mapping[str, Any], language: str = "fr") -> Rendered:
         """The reply as Block Kit blocks plus its notification text."""

@@ -8,7 +8,7 @@ from bot.app import Application
 from bot.console import parse_line
 from tests.support.console import run_console, say
 
-HELP = "/ent statut` — la matrice"
+HELP = "• /ent statut — la matrice des 19 compétences"
 
 
 def test_unknown_commands_get_a_clear_error_and_the_console_goes_on(app: Application) -> None:
@@ -17,7 +17,7 @@ def test_unknown_commands_get_a_clear_error_and_the_console_goes_on(app: Applica
     assert "Je ne connais pas la commande « /foo »." in out
     assert "Je ne connais pas la commande « / »." in out
     assert "Vouliez-vous dire « /ent » ?" in out
-    assert "Syntaxe : `/ent aide`" in out
+    assert "Syntaxe : /ent aide — exemple : /ent statut\n" in out
     assert HELP in out, "the line after them was answered"
 
 

@@ -1,5 +1,6 @@
 """The console in a terminal: tables fitted to the width, styles instead of mrkdwn,
-emoji instead of codes; piped output plain and stable; a quick start."""
+emoji instead of codes; piped output the same text without styles, no marker left, a
+name holding markers shown as typed; a quick start."""
 
 from __future__ import annotations
 
@@ -9,43 +10,99 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.bench_full_map import WORKSPACE, run_session
 from bot.app import Application
 from bot.console import CHANNEL
 from bot.console_render import Terminal
-from services.turn import Caller
+from services.turn import Caller, Reply
 from tests.support.console import ROOT, run_console
+from tests.support.terminal import ANSI, MARKUP, row
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 BENCH = Caller(WORKSPACE, "U0BENCH", CHANNEL)
+ODD = "*Pôle* num_A_B ~x~ `y` & <DSI> :tada:"
+"""An entity name holding every mrkdwn marker and escape: shown as typed everywhere."""
 
 
-def _shown(app: Application, width: int, *lines: str) -> str:
-    run_session(app, CHANNEL)
-    app.assistant.command(BENCH, "/ent", "desassigner 1-3")
-    out = io.StringIO()
-    terminal = Terminal(app.messages, out, color=True, width=width)
+def _replies(app: Application, *lines: str) -> list[Reply]:
+    replies: list[Reply] = []
     for line in lines:
-        for reply in app.assistant.command(BENCH, *line.split(" ", 1)):
-            terminal.show(reply)
+        replies += app.assistant.command(BENCH, *line.split(" ", 1))
+    return replies
+
+
+def _shown(app: Application, replies: list[Reply], color: bool, width: int | None) -> str:
+    out = io.StringIO()
+    terminal = Terminal(app.messages, out, color=color, width=width)
+    for reply in replies:
+        terminal.show(reply)
     return out.getvalue()
 
 
+def _styled(out: str, code: int, text: str) -> bool:
+    """``text`` printed in the style of SGR ``code`` (1 bold, 3 italic, 4 underline…)."""
+    return re.search(rf"\x1b\[(?:\d+;)*{code}(?:;\d+)*m{re.escape(text)}", out) is not None
+
+
+def _framed(out: str) -> list[str]:
+    """The lines of the tables."""
+    return [line for line in out.splitlines() if line[:1] in ("┏", "┃", "┡", "│", "└")]
+
+
+def _session(app: Application) -> None:
+    run_session(app, CHANNEL)
+    app.assistant.command(BENCH, "/ent", "desassigner 1-3")
+
+
 def test_the_matrix_and_the_gaps_are_tables_fitted_to_the_terminal(app: Application) -> None:
-    narrow = ANSI.sub("", _shown(app, 80, "/ent statut", "/ent lacunes"))
+    _session(app)
+    replies = _replies(app, "/ent statut", "/ent lacunes")
+    narrow = ANSI.sub("", _shown(app, replies, True, 80))
     assert max(len(line) for line in narrow.splitlines()) <= 80
-    out = _shown(app, 160, "/ent statut", "/ent lacunes")
+    out = _shown(app, replies, True, 160)
     plain = ANSI.sub("", out)
     assert max(len(line) for line in plain.splitlines()) <= 160
     assert "Prestataire" in plain and "Niveau de service" in plain and "GTI 4 h ouvrées" in plain
     assert "┃" in plain and "│" in plain
     assert "Ce qui manque" in plain and "aucune entité responsable" in plain
-    assert "\x1b[1m" in out  # bold, as a style
-    assert "*DSI" not in plain and "*7.*" not in plain
+    assert row(plain, "6")[1:] == [
+        "Fourniture/édition de la solution ENT", "Open Digital Education", "externe", "pérenne",
+        "@julie", "Open Digital Education", "GTI 4 h ouvrées",
+    ]
+    assert row(plain, "1")[1:3] == ["Fourniture des équipements informatiques (mobiles ou non)",
+                                    "🔴 personne"]
+    assert MARKUP.findall(plain) == []
     assert ":red_circle:" not in plain and "🔴" in plain
 
 
-def test_piped_output_is_plain_and_shows_providers_and_levels(
+def test_styles_replace_the_markers_on_a_terminal(app: Application) -> None:
+    _session(app)
+    out = _shown(app, _replies(app, "/ent statut", "/ent aide"), True, 120)
+    assert _styled(out, 1, "16/19")  # *16/19*, in bold
+    assert _styled(out, 1, "DSI")  # *DSI du Département*, in bold
+    assert _styled(out, 3, "personne")  # _personne_, in italics
+    assert _styled(out, 36, "/ent statut")  # `/ent statut`, in cyan
+    assert _styled(out, 4, "ENT des collèges")  # the title, underlined
+    assert MARKUP.findall(ANSI.sub("", out)) == []
+
+
+def test_a_terminal_and_a_pipe_show_the_same_text(
+    app: Application, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    _session(app)
+    replies = _replies(app, "/ent statut", "/ent lacunes", "/ent aide", "/ent historique 7",
+                       "/ent-assign 99 DSI", "/ent facteurs")
+    piped = _shown(app, replies, False, None)
+    assert "\x1b" not in piped
+    terminal = ANSI.sub("", _shown(app, replies, True, 100))
+    assert terminal.split() == piped.split()  # the same words, wrapped on the terminal
+    assert _framed(terminal) == _framed(piped)
+    assert max(len(line) for line in _framed(piped)) == 100
+
+
+def test_piped_output_has_no_markers_and_no_escape_codes(
     database_url: str, tmp_path: Path
 ) -> None:
     result = run_console(
@@ -54,13 +111,63 @@ def test_piped_output_is_plain_and_shows_providers_and_levels(
         '/ent-assign 7 OVHcloud externe @thomas niveau "99,9 %"',
         "oui",
         "/ent statut",
+        "/ent lacunes",
+        "/ent aide",
+        "/ent-assign 99 OVHcloud",
+        "/ent facteurs",
         cwd=tmp_path,
+        env={"COLUMNS": "120"},
     )
     assert result.returncode == 0, result.stderr
-    assert "\x1b[" not in result.stdout
-    assert ("*7.* Hébergement et exploitation de la solution ENT → *OVHcloud* (externe, "
-            "pérennité à décider) — @thomas · prestataire : OVHcloud · niveau : 99,9 %"
-            ) in result.stdout
+    out = result.stdout
+    assert "\x1b" not in out
+    assert MARKUP.findall(out) == []
+    assert row(out, "7")[1:] == [
+        "Hébergement et exploitation de la solution ENT", "OVHcloud", "externe",
+        "pérennité à décider", "@thomas", "OVHcloud", "99,9 %",
+    ]
+    assert max(len(line) for line in _framed(out)) == 120
+    assert "⚠️ Il n'y a pas de compétence n°99 : les numéros vont de 1 à 19 (/ent statut les " \
+           "affiche).\n" in out
+    assert "Syntaxe : /ent-assign <compétences> <entité> [interne|externe|mixte]" in out
+    assert "• /ent statut — la matrice des 19 compétences" in out
+    assert "⬜ 1. Définir les besoins en moyens humains" in out
+
+
+def test_a_name_with_markers_is_shown_as_typed(
+    app: Application, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    app.assistant.command(BENCH, "/ent", "projet creer ENT 35")
+    replies = _replies(app, f'/ent entite ajouter "{ODD}"', f'/ent-assign 7 "{ODD}" externe',
+                       "/ent statut", "/ent lacunes tout", "/ent entite liste")
+    for color in (False, True):
+        out = ANSI.sub("", _shown(app, replies, color, 200))
+        assert f"a ajouté l'entité {ODD} (collectivité)." in out
+        assert f"a confié 7. Hébergement et exploitation de la solution ENT à {ODD}.\n" in out
+        assert row(out, "7")[2:] == [ODD, "externe", "pérennité à décider", ODD]  # no contact
+        assert out.count(ODD) >= 5
+        assert "🎉" not in out and "&amp;" not in out and "&lt;" not in out
+
+
+def test_slack_links_mentions_and_channels_read_as_text(app: Application) -> None:
+    out = _shown(app, [
+        Reply("export_sending", {"channel": "C0PROJET", "format": "md"}),
+        Reply("error", {"code": "unknown_entity", "fragment": "<@U0BOB> *x*",
+                        "candidates": ["A_B", "*C*"]}),
+    ], False, None)
+    assert "il sera partagé dans #C0PROJET dans un instant." in out
+    assert "« <@U0BOB> *x* »" in out and "A_B, *C*" in out
+    assert "⏳" in out and ":hourglass" not in out
+
+
+def test_the_slack_fallback_text_keeps_its_mrkdwn(app: Application) -> None:
+    _session(app)
+    [status] = _replies(app, "/ent statut")
+    rendered = app.messages.slack(status.template, status.data, status.language)
+    assert rendered.text.startswith("ENT des collèges")
+    plain = app.messages.plain(status.template, status.data, status.language)
+    assert "*6.* Fourniture/édition de la solution ENT → *Open Digital Education*" in plain
 
 
 def test_a_current_schema_starts_the_console_without_alembic(tmp_path: Path) -> None:

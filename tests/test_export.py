@@ -36,7 +36,7 @@ def project(app: Application, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_markdown_has_every_part(project: Application, tmp_path: Path) -> None:
     out = say(project, "/ent export")
 
-    assert f"Document de passation écrit : `{DEFAULT}.md` (MD)" in out
+    assert f"Document de passation écrit : {DEFAULT}.md (MD)" in out
     text = (tmp_path / f"{DEFAULT}.md").read_text(encoding="utf-8")
     assert text.startswith("## ENT 35 — document de passation")
     assert "Maîtrise d'ouvrage : Département d'Ille-et-Vilaine" in text
@@ -53,7 +53,7 @@ def test_markdown_has_every_part(project: Application, tmp_path: Path) -> None:
 def test_csv_is_semicolon_separated_utf8_with_bom(project: Application, tmp_path: Path) -> None:
     out = say(project, "/ent export csv")
 
-    assert f"`{DEFAULT}.csv` (CSV)" in out
+    assert f"{DEFAULT}.csv (CSV)" in out
     data = (tmp_path / f"{DEFAULT}.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data[3:].decode("utf-8")), delimiter=";"))
@@ -75,7 +75,7 @@ def test_ods_has_one_sheet_per_part_in_the_project_s_language(
 
     out = say(project, "/ent export ods")
 
-    assert f"Handover document written: `{DEFAULT}.ods` (ODS)" in out
+    assert f"Handover document written: {DEFAULT}.ods (ODS)" in out
     document = Document(str(tmp_path / f"{DEFAULT}.ods"))
     tables = document.body.tables
     assert [t.name for t in tables] == ["Competence matrix", "Key questions",
@@ -93,7 +93,7 @@ def test_a_file_name_or_a_bad_format(project: Application, tmp_path: Path) -> No
     bad = say(project, "/ent export docx")
     unwritable = say(project, "/ent export md /nonexistent/folder/x.md")
 
-    assert "`" + str(tmp_path / "mine.ods") + "` (ODS)" in written
+    assert "écrit : " + str(tmp_path / "mine.ods") + " (ODS)." in written
     assert (tmp_path / "mine.ods").read_bytes().startswith(b"PK")
     assert "Je ne connais pas le format « docx »" in bad
     assert "Je n'arrive pas à écrire le fichier « /nonexistent/folder/x.md »" in unwritable

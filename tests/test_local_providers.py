@@ -35,7 +35,7 @@ def local_line(app: Application) -> str:
 def test_named_entities_provide_every_local_competence(project: Application) -> None:
     out = say(project, "/ent questions 3 DANE Rennes, Canopé")
 
-    assert "Entités mobilisables jusqu'au niveau local : *DANE Rennes, Canopé*" in out
+    assert "Entités mobilisables jusqu'au niveau local : DANE Rennes, Canopé" in out
     answer = state(project).answers[3]
     ids = {e.name: e.id for e in state(project).entities}
     assert sorted(answer.data["local"].values()) == [[ids["DANE Rennes"], ids["Canopé"]]] * 3
@@ -48,7 +48,7 @@ def test_per_competence_answer_sets_each_default_and_is_in_history(
 ) -> None:
     out = say(project, "/ent questions 3 9 : DANE Rennes ; 10-11 : Canopé")
 
-    assert "*9 : DANE Rennes ; 10 : Canopé ; 11 : Canopé*" in out
+    assert "9 : DANE Rennes ; 10 : Canopé ; 11 : Canopé" in out
     line = local_line(project)
     assert "9. Administration de l'ENT — 0 école avec une personne nommée, sinon DANE Rennes" \
         in line
@@ -79,7 +79,7 @@ def test_the_projects_own_local_competences_are_the_ones_answered(
     ("answer", "expected"),
     [
         ("3 : DANE Rennes", "n'est pas une compétence locale du projet : répondez pour 9, 10, 11"),
-        ("3 : DANE Rennes", "`/ent local competences 9, 10, 11`"),
+        ("3 : DANE Rennes", "/ent local competences 9, 10, 11"),
         ("9 : ; 10 : Canopé", "Il manque un nom"),
         ("douze : Canopé", "Je ne connais pas la compétence"),
     ],

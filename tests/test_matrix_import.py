@@ -75,7 +75,7 @@ def test_the_file_shows_a_diff_then_one_oui_applies_it_with_history(
     shown = say(project, f"/ent importer {path}")
 
     assert "3 compétences changeraient" in shown and "rien n'est encore appliqué" in shown
-    assert "*6.* Fourniture/édition de la solution ENT : entité ∅ → Open Digital Education" in (
+    assert "6. Fourniture/édition de la solution ENT : entité ∅ → Open Digital Education" in (
         shown)
     assert "niveau de service ∅ → GTI 4 h ouvrées" in shown
     assert "« Open Digital Education » (autre)" in shown
@@ -172,7 +172,7 @@ def test_the_import_is_taken_back_by_undo_when_no_entity_was_created(
 
     out = say(project, f"/ent importer {path}", "oui", "/ent annuler")
 
-    assert "2 compétences changées (1, 2)" in out and "`/ent annuler` reprend" in out
+    assert "2 compétences changées (1, 2)" in out and "/ent annuler reprend" in out
     assert matrix(project) == {}
 
 
