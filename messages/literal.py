@@ -37,12 +37,11 @@ class Literal(str):
 
 def wrap(value: Any) -> Any:
     """``value`` with its strings as :class:`Literal`, through plain containers; other
-    objects are wrapped attribute by attribute as the template reads them."""
-    if isinstance(value, Literal | Markup):
-        return value
-    if isinstance(value, str):
-        return Literal(value)
+    objects are wrapped attribute by attribute as the template reads them. An enum member
+    stays itself (a code the template names, not text the user typed)."""
     kind = type(value)
+    if kind is str:  # not its subclasses: Markup, Literal, the enums of the services
+        return Literal(value)
     if kind is list or kind is tuple:
         return kind(wrap(item) for item in value)
     if kind is dict:

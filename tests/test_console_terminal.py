@@ -190,3 +190,40 @@ def test_a_current_schema_starts_the_console_without_alembic(tmp_path: Path) -> 
 
     assert start() == "ALEMBIC"  # a new database is migrated
     assert start() == "NONE"  # then the schema is current: nothing to load
+
+
+def test_every_template_reads_without_markers_in_the_console(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from messages.render import Messages
+    from tests.test_templates import SAMPLES
+
+    monkeypatch.setenv("COLUMNS", "100")
+    messages = Messages()
+    out = io.StringIO()
+    terminal = Terminal(messages, out, color=False)
+    left: dict[str, list[str]] = {}
+    for template, samples in sorted(SAMPLES.items()):
+        for data in samples:
+            for language in ("fr", "en"):
+                start = out.tell()
+                terminal.show(Reply(template, data, language=language))
+                shown = out.getvalue()[start:]
+                for value in _typed(data):  # shown as typed, whatever it holds
+                    shown = shown.replace(value, "")
+                found = MARKUP.findall(shown)
+                if found:
+                    left.setdefault(template, []).extend(found)
+    assert left == {}
+    assert "\x1b" not in out.getvalue()
+
+
+def _typed(data: object) -> list[str]:
+    """The strings of a sample's data: what a user could have typed."""
+    if isinstance(data, str):
+        return [data]
+    if isinstance(data, dict):
+        return [text for value in data.values() for text in _typed(value)]
+    if isinstance(data, list | tuple):
+        return [text for value in data for text in _typed(value)]
+    return []
