@@ -15,7 +15,8 @@ import pytest
 from bench.bench_full_map import WORKSPACE, run_session
 from bot.app import Application
 from bot.console import CHANNEL
-from bot.console_render import Terminal
+from bot.console_render import Terminal, lines, plain, spans
+from messages.literal import CLOSE, OPEN
 from services.turn import Caller, Reply
 from tests.support.console import ROOT, run_console
 from tests.support.terminal import ANSI, MARKUP, row
@@ -227,3 +228,19 @@ def _typed(data: object) -> list[str]:
     if isinstance(data, list | tuple):
         return [text for value in data for text in _typed(value)]
     return []
+
+
+def test_marks_of_the_template_read_as_text_and_values_as_typed() -> None:
+    source = (
+        "*Voir* <https://a.b/c_d|la fiche> ou <mailto:x@y.z>, _vite_ ~non~ `/ent aide` "
+        "&lt;nom&gt; &amp; <@U0BOB> <#C0CHAN|projet> :tada: :inconnu: "
+        f"{OPEN}*x* A_B <@U1> &amp;{CLOSE}\n# Titre {OPEN}_y_{CLOSE}"
+    )
+    first, second = lines(source)
+    assert plain(first) == (
+        "Voir la fiche (https://a.b/c_d) ou x@y.z, vite non /ent aide <nom> & @U0BOB "
+        "#projet 🎉 :inconnu: *x* A_B <@U1> &amp;"
+    )
+    assert ("Voir", "bold") in spans(first) and ("vite", "italic") in spans(first)
+    assert ("/ent aide", "cyan") in spans(first) and ("non", "strike") in spans(first)
+    assert plain(second) == "# Titre _y_"
