@@ -87,12 +87,13 @@ def _seed(url: str, projects: int, schools: int) -> None:
              "field": "sourcing", "old_value": "interne", "new_value": "externe"}
             for pid, created in rows[::2] for _ in range(5)
         ])
-        conn.execute(insert(tables["school"]), [
-            {"workspace_id": WORKSPACE, "project_id": pid, "uai": f"{n:07d}X", "name": f"E{n}",
-             "referent": "U0SEED" if n % 5 else None, "created_by": "bench",
-             "created_at": created, "updated_at": created}
-            for pid, created in rows for n in range(schools)
-        ])
+        if schools:
+            conn.execute(insert(tables["school"]), [
+                {"workspace_id": WORKSPACE, "project_id": pid, "uai": f"{n:07d}X",
+                 "name": f"E{n}", "referent": "U0SEED" if n % 5 else None,
+                 "created_by": "bench", "created_at": created, "updated_at": created}
+                for pid, created in rows for n in range(schools)
+            ])
     application.close()
 
 
