@@ -117,7 +117,9 @@ def test_settings_error_is_one_clear_line(database_url: str, tmp_path: Path) -> 
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("ent-bot ne peut pas démarrer : réglage TIMEZONE illisible")
+    assert lines[0].startswith(
+        "ent-bot ne peut pas démarrer : le réglage TIMEZONE vaut « Mars/Olympus », attendu : "
+        "un fuseau horaire connu, par exemple Europe/Paris.")
 
 
 def test_console_works_with_no_configuration_at_all(tmp_path: Path) -> None:
