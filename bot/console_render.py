@@ -266,9 +266,9 @@ class Terminal:
             [max(cell_len(row[column]) for row in cells) for column in range(len(shown))],
             [max(cell_len(word) for row in cells for word in [*row[column].split(), ""])
              for column in range(len(shown))],
-            self.console.width - 3 * len(shown) + 1,  # borders, and padding inside only
+            self.console.width - 3 * len(shown) - 1,  # borders and a space each side
         )
-        table = Table(header_style="bold", pad_edge=False, show_lines=False)
+        table = Table(header_style="bold", show_lines=False)
         for column, i in enumerate(shown):
             table.add_column(_text(spans(header[i])), overflow="fold",
                              width=widths[column] if widths else None)
