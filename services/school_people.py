@@ -258,18 +258,10 @@ def fingerprint(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def checked_file(turn: Turn) -> list[Reply]:
-    """The file the caller's last check pinned (``file``: its Slack id, ``name``), for the
-    adapter to download again on ``confirmer``; or why there is none."""
-    pending = _pin(turn, lock=False)
-    if pending is None:
-        return [turn.error("schools_error", code="not_checked", usage="slack_people")]
-    return [turn.reply("slack_file_fetching", name=str(pending.get("source", "")),
-                       file=pending.get("file"), people=True)]
-
-
-def _pin(turn: Turn, lock: bool = True) -> dict[str, Any] | None:
-    """The caller's pinned file for this project (``source``, ``file``, ``sha256``)."""
+def pinned(turn: Turn, lock: bool = True) -> dict[str, Any] | None:
+    """The file the caller's last check pinned for this project: ``source``, ``file`` (its
+    Slack id, None from the console) and ``sha256``; None when no check waits. The adapter
+    downloads that file again on ``confirmer``."""
     caller, project = turn.caller, turn.project
     pending = turn.store.pending(caller.workspace_id, caller.user_id, lock=lock)
     if (pending is None or pending.kind != PEOPLE_IMPORT or project is None
@@ -312,17 +304,17 @@ def people_file(
         if changes or covers:
             turn.store.set_pending(caller.workspace_id, caller.user_id, project.id,
                                    PEOPLE_IMPORT, pin)
-        elif _pin(turn) is not None:
+        elif pinned(turn) is not None:
             turn.store.clear_pending(caller.workspace_id, caller.user_id)
         return [turn.reply("schools_people", **data_out)]
     if not (changes or covers):
         return [turn.reply("schools_people", **data_out)]
-    pinned = _pin(turn)
-    if pinned is None:
+    waiting = pinned(turn)
+    if waiting is None:
         return [turn.error("schools_error", code="not_checked", usage=usage)]
-    if (pinned.get("file"), pinned.get("sha256")) != (file_id, pin["sha256"]):
+    if (waiting.get("file"), waiting.get("sha256")) != (file_id, pin["sha256"]):
         return [turn.error("schools_error", code="checked_changed",
-                           fragment=str(pinned.get("source", source)), usage=usage)]
+                           fragment=str(waiting.get("source", source)), usage=usage)]
     turn.store.clear_pending(caller.workspace_id, caller.user_id)
     if changes:
         apply_referents(turn, project, changes)

@@ -236,11 +236,20 @@ def fetch_checked(
 ) -> tuple[bytes, files.SharedFile] | None:
     """The file the caller's pending check pinned, downloaded again by its id (never the
     newest upload); None when the caller was told why not (no check, file deleted)."""
-    replies = deps.assistant.run(request.caller, school_people.checked_file, write=False)
-    if not replies or replies[0].error:
-        send(deps, request, replies)
+    pin: dict[str, Any] = {}
+
+    def read(turn: Turn) -> list[Reply]:
+        found = school_people.pinned(turn, lock=False)
+        if found is None:
+            return [turn.error("schools_error", code="not_checked", usage=usage)]
+        pin.update(found)
+        return []
+
+    refused = deps.assistant.run(request.caller, read, write=False)
+    if refused:
+        send(deps, request, refused)
         return None
-    file_id, name = replies[0].data.get("file"), str(replies[0].data["name"])
+    file_id, name = pin.get("file"), str(pin.get("source", ""))
     error = _error_to(deps, request, usage, language)
     if not file_id:  # checked in the console: no Slack file to confirm
         error("schools_error", code="not_checked")
