@@ -17,9 +17,12 @@ from bot.app import Application
 from bot.console import CHANNEL
 from bot.console_render import Terminal, lines, plain, spans
 from messages.literal import CLOSE, OPEN
+from messages.render import Messages
+from services.gaps import Gap, GapKind, Severity
 from services.turn import Caller, Reply
 from tests.support.console import ROOT, run_console
 from tests.support.terminal import ANSI, MARKUP, row
+from tests.test_templates import DSI, SAMPLES, C
 
 BENCH = Caller(WORKSPACE, "U0BENCH", CHANNEL)
 ODD = "*Pôle* num_A_B ~x~ `y` & <DSI> :tada:"
@@ -196,9 +199,6 @@ def test_a_current_schema_starts_the_console_without_alembic(tmp_path: Path) -> 
 def test_every_template_reads_without_markers_in_the_console(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from messages.render import Messages
-    from tests.test_templates import SAMPLES
-
     monkeypatch.setenv("COLUMNS", "100")
     messages = Messages()
     out = io.StringIO()
@@ -244,3 +244,14 @@ def test_marks_of_the_template_read_as_text_and_values_as_typed() -> None:
     assert ("Voir", "bold") in spans(first) and ("vite", "italic") in spans(first)
     assert ("/ent aide", "cyan") in spans(first) and ("non", "strike") in spans(first)
     assert plain(second) == "# Titre _y_"
+
+
+def test_a_contact_who_left_is_said_in_the_gap_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "120")
+    left = Gap(GapKind.CONTACT_LEFT, Severity.HIGH, C[6], owner=DSI)
+    data = {**SAMPLES["gaps"][0], "gaps": [left], "page": 1}
+    for language, said in (("fr", "contact parti, à remplacer"),
+                           ("en", "contact left, to be replaced")):
+        out = io.StringIO()
+        Terminal(Messages(), out, color=False).show(Reply("gaps", data, language=language))
+        assert row(out.getvalue(), "🔴")[2:] == [said, DSI.name]
