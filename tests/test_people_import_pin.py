@@ -16,7 +16,16 @@ from storage import schools as db
 from tests.support import slack_requests as sr
 from tests.support.console import say
 from tests.support.db import dump
-from tests.support.slack_app import ALICE, BOB, CHANNEL, EVE, SlackBot, posted, running_bot
+from tests.support.slack_app import (
+    ALICE,
+    BOB,
+    CHANNEL,
+    EVE,
+    SlackBot,
+    posted,
+    running_bot,
+    text_of,
+)
 from tests.test_schools import EXTRACT as EXTRACT_PATH
 from tests.test_slack_files import EXTRACT, answered, perimeter
 
@@ -57,8 +66,11 @@ def _referents(bot: SlackBot) -> dict[str, str | None]:
 def test_confirming_applies_the_checked_file_not_a_newer_upload(bot: SlackBot) -> None:
     checked = _check(bot)
     bot.fake.share_file(ALICE, CHANNEL, "referents-corriges.csv", NEWER)
+    bot.fake.reset()
 
-    _confirm(bot)
+    acknowledged = text_of(bot.command("/ent", "ecoles referents importer confirmer").json())
+
+    assert "Je récupère le fichier que vous avez vérifié" in acknowledged
 
     assert _referents(bot) == {"0350003N": BOB}
     [announce] = posted(bot.fake)

@@ -197,7 +197,8 @@ def _import(deps: Deps, ack: Ack, request: Request, wanted: schools.FileRequest)
         if channel is None:
             return [turn.error("slack_file_error", code="no_channel")]
         return [turn.reply("slack_file_fetching", channel=channel, name=wanted.path,
-                           people=wanted.people)]
+                           people=wanted.people,
+                           confirm=wanted.people and school_people.confirms(wanted.filters))]
 
     _check_then(deps, ack, request, check,
                 lambda channel, language: import_shared(deps, request, wanted, channel,

@@ -31,8 +31,9 @@ SLACK_FILE_SAMPLES: dict[str, list[dict[str, Any]]] = {
     "export_shared": [{"actor": "U0ALICE01", "format": fmt, "project": PROJECT,
                        "name": "x.ods"} for fmt in ("md", "csv", "ods")],
     "slack_file_fetching": [
-        {"channel": "C0CHAN0001", "name": name, "people": people}
-        for name in ("", "annuaire <y>.csv") for people in (False, True)
+        *({"channel": "C0CHAN0001", "name": name, "people": people}
+          for name in ("", "annuaire <y>.csv") for people in (False, True)),
+        {"channel": "C0CHAN0001", "name": None, "people": True, "confirm": True},
     ],
     "slack_file_error": [
         {"code": code, "fragment": "annuaire <y>.csv", "channel": "C0CHAN0001",
