@@ -21,6 +21,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from jinja2.environment import TemplateModule
 from markupsafe import Markup
 
+from messages.template_cache import template_cache
+
 OPEN = "\ue000"
 CLOSE = "\ue001"
 """Private-use characters around a value (removed from the values themselves)."""
@@ -102,6 +104,7 @@ def environment(
         keep_trailing_newline=False,
         autoescape=True,
         finalize=lambda value: "" if value is None else value,
+        bytecode_cache=template_cache("console"),
     )
 
     def mention(user: str) -> Markup:

@@ -25,6 +25,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from markupsafe import Markup
 
 from messages.errors import with_defaults
+from messages.template_cache import template_cache
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("fr", "en")
@@ -90,6 +91,7 @@ class Messages:
             keep_trailing_newline=False,
             autoescape=slack,
             finalize=_no_none,
+            bytecode_cache=template_cache("slack" if slack else "plain"),
         )
         env.globals["button"] = _button
         env.filters["mention"] = _mention if slack else _plain_mention

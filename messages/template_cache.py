@@ -1,0 +1,44 @@
+"""Compiled templates kept between processes.
+
+Compiling the templates a reply needs costs each new process (a console, a command-line
+run, a restarted server) a tenth of a second or more; jinja2 can keep the compiled code in
+a private folder of the system's temporary directory, checked against each template's
+source before use. Each environment gets its own files: autoescaping and finalizing change
+the compiled code of the same template.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import pickle
+
+from jinja2 import BytecodeCache, FileSystemBytecodeCache
+from jinja2.bccache import Bucket
+
+log = logging.getLogger(__name__)
+
+
+class _Cache(FileSystemBytecodeCache):
+    """A cache that cannot be read or written is skipped: the template is compiled."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, EOFError, ValueError, pickle.UnpicklingError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def template_cache(kind: str) -> BytecodeCache | None:
+    """The compiled-template cache of the environment called ``kind``, or None when no
+    private folder can be had (then templates are compiled in each process, as before)."""
+    try:
+        return _Cache(pattern=f"ent-bot-{kind}-%s.cache")
+    except (OSError, RuntimeError) as error:
+        log.info("no compiled-template cache: %s", type(error).__name__)
+        return None
+
