@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from services import (
@@ -32,8 +33,6 @@ class _Rollback(Exception):
         super().__init__("rolled back")
         self.replies = replies
 
-
-_CONFIRMED_BY_BUTTON = (entities.CREATE_ENTITIES, matrix_import.MATRIX_IMPORT)
 
 Notices = Callable[[Turn, list[Reply]], list[Reply]]
 """A port for the public replies of a change (given by a chat adapter): called in the
@@ -68,8 +67,8 @@ class Assistant:
 
     def message(self, caller: Caller, text: str, key: str | None = None) -> list[Reply]:
         """A free-text message; with a ``key``, applied once however often it is delivered."""
-        return self._run(caller, lambda turn: self._message(turn, text), key,
-                         closed_ok=_erasing)
+        return self._run(caller, lambda turn: self.answer(turn, text), key,
+                         closed_ok=answers_erasure)
 
     def confirm(self, caller: Caller, yes: bool, key: str | None = None) -> list[Reply]:
         """The answer to a pending “shall I create it?” question, from a button."""
@@ -81,12 +80,15 @@ class Assistant:
         action: Callable[[Turn], list[Reply]],
         key: str | None = None,
         write: bool = True,
-        closed_ok: bool = False,
+        closed_ok: bool | Callable[[Turn], bool] = False,
+        find: Finder | None = None,
     ) -> list[Reply]:
-        """Run any service function in a transaction (for the adapters' buttons and forms);
-        ``write=False`` for one that only reads; ``closed_ok`` for a write a closed project
-        still allows (its export)."""
-        return self._run(caller, action, key, write, (lambda _turn: True) if closed_ok else None)
+        """Run any service function in one transaction (see :meth:`_run`): the adapters'
+        buttons and forms, and the event services. ``write=False`` for one that only
+        reads; ``closed_ok`` for a write a closed project still allows (its export), or
+        the rule that says which; ``find`` for where it acts when the caller does not say."""
+        allowed = closed_ok if callable(closed_ok) else (lambda _turn: closed_ok)
+        return self._run(caller, action, key, write, allowed, find)
 
     def _run(
         self,
@@ -142,11 +144,13 @@ class Assistant:
                           caller.channel_id, user_ref(caller.user_id))
             return [Reply("internal_error", error=True, language=caller.language)]
 
-    def _message(self, turn: Turn, text: str) -> list[Reply]:
+    def answer(self, turn: Turn, text: str) -> list[Reply]:
+        """A free-text message, in the caller's transaction: the answer to the person's
+        pending question if it is one, else to the project's conversation."""
         caller = turn.caller
         pending = turn.store.pending(caller.workspace_id, caller.user_id, lock=True)
         if pending is not None:
-            handled = self._pending(turn, pending, text)
+            handled = _answer_pending(turn, pending, text)
             if handled is not None:
                 return handled
         project = turn.project
@@ -154,75 +158,130 @@ class Assistant:
             return conversation.ask_project_name(turn)
         return conversation.answer(turn, project, text)
 
-    def _pending(self, turn: Turn, pending: Pending, text: str) -> list[Reply] | None:
-        caller = turn.caller
-        if pending.kind == conversation.ASK_PROJECT_NAME:
-            if turn.project is not None:
-                turn.store.clear_pending(caller.workspace_id, caller.user_id)
-                return None
-            created = projects.create(turn, text.strip(), "answer_project_name")
-            if created.error or turn.project is None:
-                return [created]
-            turn.store.clear_pending(caller.workspace_id, caller.user_id)
-            return [created, *conversation.start(turn, turn.project, "")]
-        if pending.kind == personal_data.ERASE:
-            return personal_data.answer(turn, pending, text)
-        if pending.kind == school_people.PEOPLE_IMPORT:
-            return None  # applied by ``referents importer confirmer`` only, never by ``oui``
-        decision = parse_yes_no(text)
-        if decision is None and pending.kind == entities.CREATE_ENTITIES:
-            kinds = entities.corrected_kinds(text, list(pending.payload.get("names", [])))
-            if kinds is not None:
-                payload = {**pending.payload, "kinds": {**pending.payload.get("kinds", {}),
-                                                        **kinds}}
-                return self._decide(turn, Pending(pending.project_id, pending.kind, payload),
-                                    True)
-        if decision is None:
-            turn.store.clear_pending(caller.workspace_id, caller.user_id)
-            return None
-        return self._decide(turn, pending, decision)
-
     def _confirm(self, turn: Turn, yes: bool) -> list[Reply]:
         caller = turn.caller
         pending = turn.store.pending(caller.workspace_id, caller.user_id, lock=True)
-        if pending is None or pending.kind not in _CONFIRMED_BY_BUTTON:
+        kind = _KINDS.get(pending.kind) if pending is not None else None
+        if pending is None or kind is None or not kind.by_button:
             return [turn.reply("nothing_pending")]
-        return self._decide(turn, pending, yes)
+        return _decide(turn, pending, kind, yes)
 
-    def _decide(self, turn: Turn, pending: Pending, yes: bool) -> list[Reply]:
-        caller = turn.caller
+
+@dataclass(frozen=True, slots=True)
+class PendingKind:
+    """How the person's pending question of one kind is answered."""
+
+    read: Callable[[Turn, Pending, str], list[Reply] | None] | None = None
+    """Reads the message itself (a project's name, an erasure's words); None when the
+    message is not an answer. Without it, the answer is a yes or a no."""
+    apply: Callable[[Turn, ProjectInfo, Pending], list[Reply]] | None = None
+    """What a yes does."""
+    correct: Callable[[Pending, str], Pending | None] | None = None
+    """A message that is neither yes nor no but a yes with corrections (entity kinds)."""
+    by_button: bool = False
+    """Answered by the confirmation buttons too."""
+    cancelled: dict[str, Any] = field(default_factory=dict)
+    """The data of the ``cancelled`` reply to a no."""
+
+
+def _answer_pending(turn: Turn, pending: Pending, text: str) -> list[Reply] | None:
+    """The replies to a message answering ``pending``; None when the message is something
+    else (a pending yes-or-no question is then dropped)."""
+    caller = turn.caller
+    kind = _KINDS.get(pending.kind)
+    if kind is not None and kind.read is not None:
+        return kind.read(turn, pending, text)
+    decision = parse_yes_no(text)
+    if kind is not None and decision is None and kind.correct is not None:
+        corrected = kind.correct(pending, text)
+        if corrected is not None:
+            return _decide(turn, corrected, kind, True)
+    if kind is None or decision is None:
         turn.store.clear_pending(caller.workspace_id, caller.user_id)
-        project = turn.project
-        if project is None or project.id != pending.project_id:
-            return [turn.reply("nothing_pending")]
-        if not yes:
-            replies = [turn.reply("cancelled", matrix=pending.kind == matrix_import.MATRIX_IMPORT)]
-            if conversation.active(turn, project) is not None:
-                replies += conversation.resume(turn, project)
-            return replies
-        if pending.kind == matrix_import.MATRIX_IMPORT:
-            return matrix_import.apply(turn, project, pending.payload)
-        names = entities.create_confirmed(turn, project, pending.payload)
-        replies = [turn.reply("entities_created", names=names)]
-        return replies + self._replay(turn, pending.payload.get("then", {}))
-
-    def _replay(self, turn: Turn, then: dict[str, Any]) -> list[Reply]:
-        project = turn.project
-        text = str(then.get("text", ""))
-        if project is None:
-            return []
-        if then.get("op") == "assign":
-            return [commands.assign_text(turn, text)]
-        if then.get("op") == "answer":
-            return conversation.answer(turn, project, text)
-        if then.get("op") == "question":
-            return conversation.start(turn, project, f"{then.get('number')} {text}")
-        if then.get("op") == "command":
-            return commands.run(turn, str(then.get("command", "")), text)
-        return []
+        return None
+    return _decide(turn, pending, kind, decision)
 
 
-def _erasing(turn: Turn) -> bool:
+def _decide(turn: Turn, pending: Pending, kind: PendingKind, yes: bool) -> list[Reply]:
+    caller = turn.caller
+    turn.store.clear_pending(caller.workspace_id, caller.user_id)
+    project = turn.project
+    if project is None or project.id != pending.project_id or kind.apply is None:
+        return [turn.reply("nothing_pending")]
+    if not yes:
+        replies = [turn.reply("cancelled", **kind.cancelled)]
+        if conversation.active(turn, project) is not None:
+            replies += conversation.resume(turn, project)
+        return replies
+    return kind.apply(turn, project, pending)
+
+
+def _project_name(turn: Turn, _pending: Pending, text: str) -> list[Reply] | None:
+    """The name of the channel's new project, asked when the bot was invited."""
+    caller = turn.caller
+    if turn.project is not None:
+        turn.store.clear_pending(caller.workspace_id, caller.user_id)
+        return None
+    created = projects.create(turn, text.strip(), "answer_project_name")
+    if created.error or turn.project is None:
+        return [created]
+    turn.store.clear_pending(caller.workspace_id, caller.user_id)
+    return [created, *conversation.start(turn, turn.project, "")]
+
+
+def _not_by_message(_turn: Turn, _pending: Pending, _text: str) -> None:
+    """Applied by ``referents importer confirmer`` only, never by ``oui``."""
+    return None
+
+
+def _create_entities(turn: Turn, project: ProjectInfo, pending: Pending) -> list[Reply]:
+    """Creates the confirmed entities, then does what needed them."""
+    names = entities.create_confirmed(turn, project, pending.payload)
+    then = pending.payload.get("then", {})
+    replay = _REPLAYS.get(str(then.get("op", "")))
+    text = str(then.get("text", ""))
+    done = replay(turn, project, then, text) if replay is not None else []
+    return [turn.reply("entities_created", names=names), *done]
+
+
+def _entity_kinds(pending: Pending, text: str) -> Pending | None:
+    """``oui, DSI collectivité``: the pending creation with the kinds corrected."""
+    kinds = entities.corrected_kinds(text, list(pending.payload.get("names", [])))
+    if kinds is None:
+        return None
+    payload = {**pending.payload, "kinds": {**pending.payload.get("kinds", {}), **kinds}}
+    return Pending(pending.project_id, pending.kind, payload)
+
+
+def _apply_matrix(turn: Turn, project: ProjectInfo, pending: Pending) -> list[Reply]:
+    return matrix_import.apply(turn, project, pending.payload)
+
+
+Replay = Callable[[Turn, ProjectInfo, dict[str, Any], str], list[Reply]]
+
+_REPLAYS: dict[str, Replay] = {
+    "assign": lambda turn, _project, _then, text: [commands.assign_text(turn, text)],
+    "answer": lambda turn, project, _then, text: conversation.answer(turn, project, text),
+    "question": lambda turn, project, then, text: conversation.start(
+        turn, project, f"{then.get('number')} {text}"),
+    "command": lambda turn, _project, then, text: commands.run(
+        turn, str(then.get("command", "")), text),
+}
+"""The requests that waited for new entities, by the ``op`` they were saved under."""
+
+_KINDS: dict[str, PendingKind] = {
+    conversation.ASK_PROJECT_NAME: PendingKind(read=_project_name),
+    personal_data.ERASE: PendingKind(read=personal_data.answer),
+    school_people.PEOPLE_IMPORT: PendingKind(read=_not_by_message),
+    entities.CREATE_ENTITIES: PendingKind(apply=_create_entities, correct=_entity_kinds,
+                                          by_button=True),
+    matrix_import.MATRIX_IMPORT: PendingKind(apply=_apply_matrix, by_button=True,
+                                             cancelled={"matrix": True}),
+}
+"""Every kind of pending question, and how it is answered."""
+
+
+def answers_erasure(turn: Turn) -> bool:
     """A message answering a pending erasure (allowed on a closed project)."""
     caller = turn.caller
     pending = turn.store.pending(caller.workspace_id, caller.user_id, lock=True)

@@ -1,6 +1,6 @@
 """The chat events' service: a message in a thread, a direct message, a mention or the bot
 joining a channel is one request, decided and answered in one transaction
-(:meth:`Assistant._run`), so an event is never half applied; plus the short reads chat
+(:meth:`Assistant.run`), so an event is never half applied; plus the short reads chat
 adapters need besides (repeats, a button's project, the conversation's thread).
 
 An event records its key only once it is known to be for the bot: a message in some other
@@ -18,7 +18,7 @@ from enum import Enum
 from typing import TypeVar
 
 from services import commands, conversation, direct, onboarding
-from services.assistant import Assistant, _erasing
+from services.assistant import Assistant, answers_erasure
 from services.requests import first_time
 from services.turn import Caller, Reply, Turn
 from storage import outbox, requests
@@ -107,9 +107,9 @@ class Chat:
             return replies
 
         def closed_ok(turn: Turn) -> bool:
-            return decided(turn) is not Thread.CONVERSATION or _erasing(turn)
+            return decided(turn) is not Thread.CONVERSATION or answers_erasure(turn)
 
-        return assistant._run(caller, action, None, True, closed_ok)
+        return assistant.run(caller, action, closed_ok=closed_ok)
 
     def direct_message(
         self, assistant: Assistant, caller: Caller, text: str, key: str, refuse: Refusal
@@ -132,9 +132,9 @@ class Chat:
             return [reason] if reason is not None else self._answer(assistant, turn, text, key)
 
         def closed_ok(turn: Turn) -> bool:
-            return refused(turn) is not None or _erasing(turn)
+            return refused(turn) is not None or answers_erasure(turn)
 
-        replies = assistant._run(caller, action, None, True, closed_ok, find)
+        replies = assistant.run(caller, action, closed_ok=closed_ok, find=find)
         return Answer(replies, acted[0])
 
     def mention(
@@ -188,7 +188,7 @@ class Chat:
             return []
         if self._prune_due():
             requests.forget_before(turn.store.connection, utcnow() - KEEP_KEYS)
-        return assistant._message(turn, text)
+        return assistant.answer(turn, text)
 
     def _prune_due(self) -> bool:
         """At most every ``PRUNE_EVERY`` (a rolled-back prune waits for the next one)."""
