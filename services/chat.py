@@ -60,9 +60,8 @@ class Answer:
 
     replies: list[Reply]
     project: ProjectInfo | None = None
-    """The project the event acted on: a direct message's (its channel sees the changes;
-    None when the person was asked to choose one), or the joined channel's whose
-    conversation the greeting started."""
+    """The project a direct message acted on (its channel sees the changes; None when the
+    person was asked to choose one)."""
     new_thread: bool = False
     """The conversation the replies start opens a new thread (a mention asking the
     questions)."""
@@ -156,31 +155,17 @@ class Chat:
         """The bot joined the caller's channel (invited by the caller): its greeting, the
         conversation's start or the question of the new project's name, is a post of its
         own, queued under ``greeting`` with the event (``key``) that caused it. The
-        replies to send directly: none, unless the greeting was refused; the project is
-        the channel's, whose conversation the greeting started (see :meth:`greeted`)."""
-        started: list[ProjectInfo | None] = [None]
+        replies to send directly: none, unless the greeting was refused. Once sent, the
+        greeting's thread holds the conversation it started (:func:`storage.outbox.mark_sent`)."""
 
         def action(turn: Turn) -> list[Reply]:
             replies = onboarding.greet(turn)
             if any(reply.error for reply in replies):
                 return replies
             post(turn, greeting, replies)
-            started[0] = turn.project
             return []
 
-        replies = assistant.run(caller, action, key)
-        return Answer(replies, started[0])
-
-    def greeted(self, workspace_id: str, channel_id: str, greeting: str) -> None:
-        """The greeting that started a project's conversation is posted: its thread holds
-        the conversation (a new project's is the thread it is named in)."""
-        with self.database.transaction(write=True) as store:
-            ts = outbox.sent_ts(store.connection, greeting)
-            if ts is None:
-                return
-            project = store.project_for_channel(workspace_id, channel_id, lock=True)
-            if project is not None:
-                store.set_thread(project.id, channel_id, ts)
+        return Answer(assistant.run(caller, action, key))
 
     def _answer(self, assistant: Assistant, turn: Turn, text: str, key: str) -> list[Reply]:
         """The assistant's answer to a message, once per key; old keys go, when due."""

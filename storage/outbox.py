@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
 from storage.personal import Category, Erase, personal
-from storage.store import upsert_dialect, utcnow
+from storage.store import CONVERSATION, PROJECT, upsert_dialect, utcnow
 
 NOTICE = "notice"
 """The kind of a change's public reply (its project's schedules are not paused by it)."""
@@ -32,6 +32,9 @@ SENT = "sent"
 FAILED = "failed"
 LEASE = timedelta(minutes=2)
 """How long a claimed row is left to its sender before another runner may take it again."""
+GREETING = "greeting:"
+"""The key prefix of the bot's greeting in a channel it joined: once sent, its thread holds
+the conversation of the project it names (whoever sent it, the adapter or a due pass)."""
 
 
 class OutboxRow(SQLModel, table=True):
@@ -199,6 +202,26 @@ def mark_sent(connection: Connection, row_id: int, ts: str | None, now: datetime
         .values(state=SENT, ts=ts, sent_at=now, error=None)
     )
     _forget(connection, row_id)
+    if ts:
+        _hold_conversation(connection, row_id, ts)
+
+
+def _hold_conversation(connection: Connection, row_id: int, ts: str) -> None:
+    """A greeting that started its project's conversation, once sent: the conversation goes
+    on in its thread (if the project is still bound to the greeting's channel)."""
+    row = connection.execute(
+        select(OUTBOX.c.key, OUTBOX.c.project_id, OUTBOX.c.channel)
+        .where(OUTBOX.c.id == row_id)
+    ).first()
+    if row is None or row.project_id is None or not str(row.key).startswith(GREETING):
+        return
+    bound = select(PROJECT.c.id).where(PROJECT.c.id == row.project_id,
+                                       PROJECT.c.channel_id == row.channel)
+    connection.execute(
+        update(CONVERSATION)
+        .where(CONVERSATION.c.project_id == row.project_id, CONVERSATION.c.project_id.in_(bound))
+        .values(channel_id=row.channel, thread_ts=ts)
+    )
 
 
 def sent_ts(connection: Connection, key: str) -> str | None:

@@ -100,3 +100,30 @@ def test_invited_back_the_conversation_goes_on_in_the_greeting_s_thread(bot: Sla
     bot.send(reply_in_thread(str(row["ts"]), "Département d'Ille-et-Vilaine"))
     answer = bot.fake.calls("chat.postMessage")[-1].params
     assert answer["thread_ts"] == row["ts"] and "Question clé 1/4" in text_of(answer)
+
+
+def test_invited_back_a_greeting_slack_failed_still_holds_the_conversation(
+    bot: SlackBot,
+) -> None:
+    bot.command("/ent", "projet creer ENT 35")
+    bot.command("/ent", "questions")
+    bot.fake.reset()
+    bot.fake.fail_next("chat.postMessage", times=1, status=500, retry_after=None)
+
+    bot.send(joined("Ev0JOIN0004"))
+
+    assert greetings(bot) == []
+    client = WebClient(token=bot.fake.token, base_url=bot.fake.base_url, retry_handlers=[],
+                       timeout=5)
+    later = utcnow() + timedelta(minutes=10)
+    run_pass(bot.application, client, later, sleep=lambda _s: None)
+    run_pass(bot.application, client, later + timedelta(minutes=10), sleep=lambda _s: None)
+    [greeting] = greetings(bot)
+    assert "maîtrise d'ouvrage" in text_of(greeting)
+    [row] = greeting_rows(bot)
+    assert row["state"] == outbox.SENT
+
+    bot.send(reply_in_thread(str(row["ts"]), "Département d'Ille-et-Vilaine"))
+
+    answer = bot.fake.calls("chat.postMessage")[-1].params
+    assert answer["thread_ts"] == row["ts"] and "Question clé 1/4" in text_of(answer)

@@ -89,15 +89,13 @@ def on_joined(
     workspace = _workspace(body, event)
     caller = deps.caller(workspace, str(event.get("inviter") or BOT), channel)
     event_id = body.get("event_id")
-    greeting = f"greeting:{event_id}"
+    greeting = f"{outbox.GREETING}{event_id}"
     answer = deps.chat.joined(deps.assistant, caller, f"event:{event_id}", greeting,
                               _outbox(deps))
     origin = Origin(workspace, caller.user_id, Private.THREAD, channel)
     deliver(deps, route(answer.replies, origin).posts)
     for row in deps.chat.claim([greeting]):
         post_row(deps, row)
-        if answer.project is not None:
-            deps.chat.greeted(workspace, channel, greeting)
 
 
 def _outbox(deps: Deps) -> Poster:
