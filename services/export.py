@@ -38,7 +38,6 @@ FORMATS: dict[str, str] = {
     "opendocument": "ods",
 }
 HISTORY_LIMIT = 5000
-EXPORT_WORDS = frozenset({"export", "exporter", "passation", "handover", "document"})
 Value = str | int | None
 
 
@@ -69,10 +68,6 @@ class Sheet:
     name: str
     header: list[str]
     rows: list[list[Value]]
-
-
-def is_export_word(word: str) -> bool:
-    return match_key(word) in EXPORT_WORDS
 
 
 def console_only(turn: Turn, _project: ProjectInfo, _rest: str) -> list[Reply]:

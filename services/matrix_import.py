@@ -30,7 +30,6 @@ MATRIX_IMPORT = "matrix_import"
 MAX_ROWS = 500
 SHOWN_BAD = 10
 SHOWN_DIFF = 40
-_WORDS = frozenset({"importer", "import", "importe"})
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "number": ("n", "no", "num", "numero", "nr", "number"),
     "competence": ("competence", "competences", "competency", "skill", "intitule", "libelle"),
@@ -52,11 +51,6 @@ _PEOPLE_SEPARATOR = re.compile(r"[,;/\n]+")
 _LEADING_NUMBER = re.compile(r"\s*#?([0-9]{1,3})\b")
 _TEXT_LIMITS = {"provider": limits.PROVIDER, "service_level": limits.SERVICE_LEVEL,
                 "notes": limits.NOTES}
-
-
-def is_import_word(word: str) -> bool:
-    """``/ent importer`` (the matrix), as opposed to ``/ent ecoles importer``."""
-    return match_key(word) in _WORDS
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,12 +50,6 @@ ACTIONS: dict[str, str] = {
 _FILE_WORDS = frozenset({"importer", "import", "fichier", "file", "csv"})
 
 
-SCHOOL_WORDS = frozenset({"ecoles", "ecole", "schools", "school", "etablissements", "perimetre"})
-
-
-def is_schools_word(word: str) -> bool:
-    """``ecoles`` and its aliases (the adapters route file commands on it)."""
-    return normalize(word) in SCHOOL_WORDS
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,6 +100,17 @@ def test_a_file_name_or_a_bad_format(project: Application, tmp_path: Path) -> No
     assert not (tmp_path / "docx").exists()
 
 
+@pytest.mark.parametrize("word", ["exporter", "document", "passation", "handover"])
+def test_every_export_word_writes_the_document(
+    project: Application, tmp_path: Path, word: str
+) -> None:
+    target = tmp_path / f"{word}.md"
+    written = say(project, f"/ent {word} {target}")
+
+    assert "Document de passation écrit : " + str(target) + " (MD)." in written
+    assert target.read_text(encoding="utf-8").startswith("## ENT 35 — document de passation")
+
+
 def test_in_slack_the_export_is_not_written_on_the_server(project: Application) -> None:
     caller = Caller(WORKSPACE, "alice", CHANNEL)
     replies = project.assistant.command(caller, "/ent", "export ods")

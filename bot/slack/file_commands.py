@@ -23,8 +23,8 @@ from bot.slack.common import ack_with, is_direct, refusal
 from bot.slack.delivery import deliver
 from bot.slack.deps import Deps
 from bot.slack.outbox import Origin, Private, route
+from services import commands, matrix_import, school_import, school_people, schools
 from services import export as export_service
-from services import matrix_import, school_import, school_people, schools
 from services.turn import Caller, Reply, Turn
 
 log = logging.getLogger(__name__)
@@ -56,19 +56,16 @@ def handle(
     project_channel: str | None,
 ) -> bool:
     """Answer ``/ent export …`` and ``/ent ecoles [referents] importer …``; False otherwise."""
-    parts = text.split(maxsplit=1)
-    if not parts:
-        return False
-    rest = parts[1] if len(parts) == 2 else ""
+    sub, rest = commands.subcommand(text)
     request = Request(caller, project_channel, command.get("response_url"),
                       command.get("trigger_id"))
-    if export_service.is_export_word(parts[0]):
+    if sub == "export":
         _export(deps, ack, request, rest)
         return True
-    if matrix_import.is_import_word(parts[0]):
+    if sub == "import":
         _import_matrix(deps, ack, request, rest.strip().strip('"'))
         return True
-    if schools.is_schools_word(parts[0]):
+    if sub == "schools":
         wanted = schools.upload_request(rest)
         if wanted is not None:
             _import(deps, ack, request, wanted)
