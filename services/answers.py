@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +31,9 @@ _SLACK_MENTION = r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>"
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _LABELLED_MENTION = re.compile(r"<@([UW][A-Z0-9]+)\|([^<>]*)>")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ESCAPED = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
+"""The only escapes the chat writes in its text."""
+_ESCAPE = re.compile("|".join(_ESCAPED))
 _PLAIN_MENTION = r"(@(?!(?:here|channel|everyone)\b)\w(?:[\w.\-]*\w)?)(?![\w@])"
 _MENTION_IN_TEXT = re.compile(rf"\s*(?:{_SLACK_MENTION}|(?<!\S){_PLAIN_MENTION})\s*")
 _MENTION_TOKEN = re.compile(rf"(?:{_SLACK_MENTION}|{_PLAIN_MENTION})[,;.!?]*")
@@ -178,10 +180,15 @@ def extract_mentions(text: str) -> tuple[list[str], str]:
 
 def mention_labels(text: str) -> dict[str, str]:
     """The label of each labelled mention (``<@U1|thomas>`` → ``{"U1": "thomas"}``), the last
-    one of a person kept; an empty label is no label."""
+    one of a person kept; an empty label is no label.
+
+    ``text`` is the chat's raw text, before its escapes are decoded: there, only the chat's
+    own mentions are real ``<@…|…>`` (what a person types arrives escaped), and a label's
+    escapes are decoded here, once."""
     found: dict[str, str] = {}
     for user, label in _LABELLED_MENTION.findall(text):
-        name = " ".join(_CONTROL.sub(" ", html.unescape(label)).split())[:MAX_NAME_LENGTH]
+        decoded = _ESCAPE.sub(lambda m: _ESCAPED[m.group(0)], label)
+        name = " ".join(_CONTROL.sub(" ", decoded).split())[:MAX_NAME_LENGTH]
         if name:
             found[user] = name
     return found

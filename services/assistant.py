@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,16 +50,23 @@ class Assistant:
         self.notices = notices
 
     def command(
-        self, caller: Caller, command: str, text: str, key: str | None = None
+        self, caller: Caller, command: str, text: str, key: str | None = None,
+        names: Mapping[str, str] | None = None,
     ) -> list[Reply]:
         """A slash command; with a ``key``, applied once however often it is delivered.
 
-        The names its labelled mentions carry are kept first, so that its replies use them.
+        ``names`` are the names the chat gave with its own mentions (see
+        :func:`services.answers.mention_labels`), never read from ``text``, which a person
+        typed. A change of the project keeps them first, so that its replies use them; a
+        read-only command writes nothing, and the person's own data (``oublier``,
+        ``mes-donnees``) is not one more thing to hold.
         """
         write = commands.changes_project(command, text)
+        kept = names if write and not commands.allowed_when_closed(command, text) else None
 
         def action(turn: Turn) -> list[Reply]:
-            person_names.remember(turn, text)
+            if kept:
+                person_names.remember(turn, kept)
             return commands.run(turn, command, text)
 
         return self._run(caller, action, key, write,

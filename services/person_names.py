@@ -1,9 +1,9 @@
-"""People by the name Slack shows for them, where Slack does not render ``<@U…>`` itself.
+"""People by the name the chat shows for them, for readers the chat does not render for.
 
-Slash commands deliver mentions with a label (``<@U456DEF|thomas>``); the latest label of
-each person is kept (:func:`remember`). Readers who are not on Slack (the console, the
-handover document) then see ``@thomas`` instead of ``U456DEF``; someone whose name is not
-known is shown as before. Slack's own rendering keeps its mentions.
+The chat gives a name with its own mentions of a person (:func:`services.answers.mention_labels`);
+the latest one of each person is kept (:func:`remember`). Readers who are not in the chat (the
+console, the handover document) then see the name instead of the chat id; someone whose name is
+not known is shown as before. The chat's own rendering keeps its mentions.
 """
 
 from __future__ import annotations
@@ -11,25 +11,24 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from services.answers import mention_labels
 from services.turn import Turn
 from storage import person_names
 
 _PERSON = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>|(?<![\w@])([UW][A-Z0-9]{2,})(?!\w)")
-"""A Slack mention (labelled or not), or a bare Slack user id as the history writes it."""
+"""A mention of a person by chat id (with a name or not), or a bare chat id as the history
+writes it."""
 
 
-def remember(turn: Turn, text: str) -> None:
-    """Keep the labels of the mentions in ``text``, in the request's transaction, in one
-    statement; nothing at all when it has none (or when there is no project yet)."""
-    labels = mention_labels(text)
-    if labels and turn.project is not None:
-        person_names.record(turn.store.connection, turn.caller.workspace_id, labels,
+def remember(turn: Turn, names: Mapping[str, str]) -> None:
+    """Keep ``names`` (chat id → name), in the request's transaction, in one statement;
+    nothing at all when there are none (or when there is no project yet)."""
+    if names and turn.project is not None:
+        person_names.record(turn.store.connection, turn.caller.workspace_id, names,
                             turn.started)
 
 
 def people_in(texts: Iterable[str | None]) -> set[str]:
-    """The Slack user ids written in ``texts`` (mentions or bare ids)."""
+    """The chat ids of the people written in ``texts`` (mentions or bare ids)."""
     found: set[str] = set()
     for text in texts:
         if text:
@@ -38,7 +37,7 @@ def people_in(texts: Iterable[str | None]) -> set[str]:
 
 
 def names_in(turn: Turn, texts: Iterable[str | None]) -> dict[str, str]:
-    """The known names of the Slack users written in ``texts``; no statement when none is."""
+    """The known names of the people written in ``texts``; no statement when none is."""
     people = people_in(texts)
     if not people:
         return {}

@@ -19,11 +19,11 @@ from services.answers import mention_labels
 from services.turn import Caller
 from storage.person_names import PERSON_NAME
 from tests.support import slack_requests as sr
-from tests.support.console import say
 from tests.support.db import count_statements
 from tests.support.slack_app import ALICE, CHANNEL, SlackBot, running_bot, text_of
 
 THOMAS = "U456DEF"
+WRITES = {"INSERT", "UPDATE", "DELETE"}
 
 
 @pytest.fixture
@@ -134,12 +134,14 @@ def test_a_read_only_command_costs_the_same_statements_once_names_are_known(
     assert not any("person_name" in s for s in after)
 
 
-def test_the_retention_purge_drops_names_nothing_names_any_more(app: Application) -> None:
-    say(app, "/ent projet creer ENT 35", "/ent entite ajouter DSI collectivite",
-        f"/ent-assign 7 DSI interne <@{THOMAS}|thomas>")
+def test_the_retention_purge_drops_names_nothing_names_any_more(bot: SlackBot) -> None:
+    app = bot.application
+    bot.command("/ent-assign", f"7 DSI interne <@{THOMAS}|thomas>")
     assert THOMAS in names(app)
     with freeze_time("2026-01-10 09:00"):
-        assert "a clos le projet" in say(app, "/ent projet clore")
+        [closed] = app.assistant.command(Caller(sr.TEAM_ID, ALICE, CHANNEL), "/ent",
+                                         "projet clore")
+    assert not closed.error
 
     done = retention.purge(app.database, datetime(2027, 1, 11), 12, 30)
 
@@ -153,3 +155,55 @@ def test_labels_are_read_as_slack_writes_them() -> None:
     assert mention_labels(f"<@{THOMAS}|thomas> puis <@{THOMAS}|thomas.m>") == {
         THOMAS: "thomas.m"
     }
+
+
+def test_only_slacks_own_mentions_give_a_name(bot: SlackBot) -> None:
+    """Slack escapes what a person types: a typed ``<@U0BOSS0001|menteur>`` arrives as
+    ``&lt;@…&gt;`` and names nobody; Slack's own labelled mention names the person."""
+    bot.command("/ent", "contact 7 &lt;@U0BOSS0001|menteur&gt;")
+    assert names(bot.application) == {}
+
+    bot.command("/ent", "contact 7 <@U0BOSS0001|boss>")
+    assert {user: name for user, (name, _) in names(bot.application).items()} == {
+        "U0BOSS0001": "boss"
+    }
+
+
+def test_a_label_is_decoded_once(bot: SlackBot) -> None:
+    """Slack writes ``&amp;lt;`` for a ``&lt;`` in a name: it stays ``&lt;``, never ``<``;
+    only Slack's three escapes are decoded (``&eacute;`` is a name's own text)."""
+    bot.command("/ent", "contact 7 <@U0BOB0001|&amp;lt;!channel&amp;gt; A&amp;B>")
+    assert names(bot.application)["U0BOB0001"][0] == "&lt;!channel&gt; A&B"
+    assert mention_labels("<@U0BOB0001|caf&eacute; &lt;x&gt;>") == {
+        "U0BOB0001": "caf&eacute; <x>"
+    }
+
+
+def test_a_read_only_command_writes_no_name(bot: SlackBot) -> None:
+    with count_statements(bot.application.database.engine) as statements:
+        answer = bot.command("/ent", "statut <@U0BOB0001|bob>")
+    assert answer.status == 200
+    assert names(bot.application) == {}
+    writes = [s for s in statements if s.lstrip().split()[0].upper() in WRITES]
+    assert writes == []
+    bot.command("/ent", "aide <@U0BOB0001|bob>")
+    assert names(bot.application) == {}
+
+
+def test_forgetting_someone_records_no_name(bot: SlackBot) -> None:
+    """The erasure's question is about what the bot held before it: the label of the
+    command that asks it is not one more thing to erase."""
+    assert "ne connaît pas" in text_of(
+        bot.command("/ent", "oublier <@U0NOBODY01|nobody>").json())
+    bot.command("/ent", "contact 7 <@U0BOB0001>")
+
+    asked = text_of(bot.command("/ent", "oublier <@U0BOB0001|bob>").json())
+
+    assert "Effacer" in asked and "nom affiché" not in asked
+    assert names(bot.application) == {}
+
+
+def test_a_mention_of_the_bot_gives_no_name_from_what_was_typed(bot: SlackBot) -> None:
+    bot.send(sr.event_callback(sr.app_mention_event(
+        ALICE, CHANNEL, f"<@{sr.BOT_USER_ID}> contact 7 &lt;@U0BOSS0001|menteur&gt;")))
+    assert names(bot.application) == {}

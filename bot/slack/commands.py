@@ -17,6 +17,7 @@ from bot.slack.outbox import Origin, Private, route
 from bot.slack.texts import unescape
 from services import commands
 from services import forms as form_service
+from services.answers import mention_labels
 from services.turn import Caller, Reply
 
 COMMANDS = ("/ent", "/ent-assign")
@@ -35,7 +36,8 @@ def run_command(deps: Deps, ack: Ack, command: dict[str, Any]) -> None:
     user = str(command.get("user_id", ""))
     channel = str(command.get("channel_id", ""))
     name = str(command.get("command", "")).strip().lower()
-    text = unescape(str(command.get("text") or ""))
+    raw = str(command.get("text") or "")
+    text = unescape(raw)
     if personal.handle(deps, ack, command, name, text):
         return
     where = place(deps, workspace, user, channel) if not commands.is_help(name, text) else None
@@ -58,7 +60,8 @@ def run_command(deps: Deps, ack: Ack, command: dict[str, Any]) -> None:
             return
         ack_with(deps, ack, replies)
         return
-    replies = _apply(deps, caller, name, text, project_channel, command.get("trigger_id"))
+    replies = _apply(deps, caller, name, text, project_channel, command.get("trigger_id"),
+                     mention_labels(raw))
     origin = Origin(
         workspace, user, Private.ACK, channel=channel, project_id=project_id,
         project_channel=project_channel, response_url=command.get("response_url"),
@@ -71,13 +74,16 @@ def run_command(deps: Deps, ack: Ack, command: dict[str, Any]) -> None:
 
 def _apply(
     deps: Deps, caller: Caller, name: str, text: str, project_channel: str | None,
-    trigger: str | None,
+    trigger: str | None, names: dict[str, str],
 ) -> list[Reply]:
-    """Run the command; a change needs channel membership and applies once per trigger."""
+    """Run the command; a change needs channel membership and applies once per trigger.
+
+    ``names`` are the labels of Slack's own mentions, read before ``text`` was unescaped
+    (a typed ``<@U…|x>`` arrives escaped, so it gives none)."""
     if not commands.changes_project(name, text):
         return deps.assistant.command(caller, name, text)
     refused = refusal(deps, project_channel, caller.user_id)
     if refused is not None:
         return [refused]
     key = f"trigger:{trigger}" if trigger else None
-    return deps.assistant.command(caller, name, text, key)
+    return deps.assistant.command(caller, name, text, key, names=names)
