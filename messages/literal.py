@@ -17,11 +17,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 from jinja2.environment import TemplateModule
 from markupsafe import Markup
 
-from messages.template_cache import template_cache
+from messages.environments import shared_options
 
 OPEN = "\ue000"
 CLOSE = "\ue001"
@@ -96,15 +96,9 @@ def environment(
 ) -> Environment:
     """The marking environment over the same templates as :class:`messages.render.Messages`."""
     env = _MarkingEnvironment(
-        loader=FileSystemLoader(str(templates)),
-        auto_reload=False,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
         autoescape=True,
         finalize=lambda value: "" if value is None else value,
-        bytecode_cache=template_cache("console"),
+        **shared_options("console", templates),
     )
 
     def mention(user: str) -> Markup:

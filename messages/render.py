@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from jinja2 import Environment, Template
 from markupsafe import Markup
 
+from messages.environments import shared_options
 from messages.errors import with_defaults
-from messages.template_cache import template_cache
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("fr", "en")
@@ -83,15 +83,9 @@ class Messages:
 
     def _environment(self, slack: bool) -> Environment:
         env = Environment(
-            loader=FileSystemLoader(str(TEMPLATES)),
-            auto_reload=False,
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=False,
             autoescape=slack,
             finalize=_no_none,
-            bytecode_cache=template_cache("slack" if slack else "plain"),
+            **shared_options("slack" if slack else "plain", TEMPLATES),
         )
         env.globals["button"] = _button
         env.filters["mention"] = _mention if slack else _plain_mention

@@ -1,5 +1,5 @@
-"""Compiled templates are kept between processes, one set per environment: Slack's escaped
-code is never run for plain text, nor the other way round."""
+"""Compiled templates (messages/environments.py) are kept between processes, one set per
+environment: Slack's escaped code is never run for plain text, nor the other way round."""
 
 from __future__ import annotations
 

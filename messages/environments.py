@@ -1,4 +1,5 @@
-"""Compiled templates kept between processes.
+"""What every template environment shares: the loader, the whitespace rules, strict
+undefined values, and compiled templates kept between processes.
 
 Compiling the templates a reply needs costs each new process (a console, a command-line
 run, a restarted server) a tenth of a second or more; jinja2 can keep the compiled code in
@@ -16,9 +17,10 @@ import hashlib
 import logging
 import pickle
 from pathlib import Path
+from typing import Any
 
 import jinja2
-from jinja2 import BytecodeCache, FileSystemBytecodeCache
+from jinja2 import BytecodeCache, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 from jinja2.bccache import Bucket
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,20 @@ class _Cache(FileSystemBytecodeCache):
     def dump_bytecode(self, bucket: Bucket) -> None:
         with contextlib.suppress(OSError):
             super().dump_bytecode(bucket)
+
+
+def shared_options(kind: str, templates: Path) -> dict[str, Any]:
+    """The options of the environment called ``kind`` over ``templates``, besides its
+    escaping and finalizing."""
+    return {
+        "loader": FileSystemLoader(str(templates)),
+        "auto_reload": False,
+        "undefined": StrictUndefined,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "keep_trailing_newline": False,
+        "bytecode_cache": template_cache(kind),
+    }
 
 
 def template_cache(kind: str) -> BytecodeCache | None:
