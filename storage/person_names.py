@@ -1,10 +1,10 @@
-"""The names Slack shows for people, as labelled mentions gave them: record and look up.
+"""The names the chat shows for people, as its mentions gave them: record and look up.
 
-A slash command writes ``<@U456DEF|thomas>``; the label is kept, the latest one per person,
-so that readers who are not on Slack (the console, the handover document) see ``@thomas``
-rather than ``U456DEF``. The rows are personal data (``docs/rgpd.md``): an erasure deletes
-them through their marks, and :func:`forget_unnamed` drops those of people no longer named
-anywhere after a retention purge.
+The chat gives a name with its mentions of a person (``thomas`` for a chat id ``U456DEF``); the
+latest one per person is kept, so that readers who are not in the chat (the console, the handover
+document) see the name rather than the id. The rows are personal data (``docs/rgpd.md``): an
+erasure deletes them through their marks, and :func:`forget_unnamed` drops those of people no
+longer named anywhere after a retention purge.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ PERSON_NAME: Table = PersonName.__table__  # type: ignore[attr-defined]
 def record(
     connection: Connection, workspace_id: str, names: Mapping[str, str], at: datetime
 ) -> None:
-    """Upsert every ``user id → name`` in one statement; a row whose name is unchanged is
+    """Upsert every ``chat id → name`` in one statement; a row whose name is unchanged is
     left as it is (no write, ``updated_at`` kept)."""
     if not names:
         return
