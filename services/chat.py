@@ -1,7 +1,12 @@
 """The chat events' service: a message in a thread, a direct message, a mention or the bot
-joining a channel is one request, decided and answered in one transaction
+joining a channel is one request, decided and answered in one write transaction
 (:meth:`Assistant.run`), so an event is never half applied; plus the short reads chat
 adapters need besides (repeats, a button's project, the conversation's thread).
+
+Slack is never asked inside a transaction (every other request would wait for its
+round-trip behind the write lock): what an event needs checked (membership, a private
+channel's visibility) is read in a short read-only transaction, asked of Slack, then the
+write transaction decides again with the answer.
 
 An event records its key only once it is known to be for the bot: a message in some other
 thread writes nothing.
@@ -76,7 +81,7 @@ class Chat:
         self._lock = threading.Lock()
         self._pruned_at = 0.0
 
-    # -- events: one transaction each ------------------------------------------------------
+    # -- events: one write transaction each, Slack asked outside it -------------------------
 
     def thread_message(
         self, assistant: Assistant, caller: Caller, thread_ts: str, text: str, key: str, *,
@@ -85,19 +90,27 @@ class Chat:
         """A message in a thread of the caller's channel: an answer in the project's
         conversation, or the name of the channel's new project (asked by the bot, in the
         thread under ``under_bot``'s message, which then holds the conversation); anything
-        else is not for the bot (no replies, nothing written)."""
+        else is not for the bot (no replies, nothing written).
 
-        def triage(turn: Turn) -> Thread | Reply:
-            found = _thread(turn, thread_ts, under_bot)
-            refused = None if found is Thread.IGNORED else refuse(caller.channel_id)
-            return found if refused is None else refused
+        Slack is never asked inside a transaction: a short read says whether the message
+        is for the bot (the only transaction of a message that is not), then the membership
+        rule is asked, then the write transaction decides again and answers."""
+        seen: list[Thread] = [Thread.IGNORED]
 
-        decided = _per_turn(triage)
+        def look(turn: Turn) -> list[Reply]:
+            seen[0] = _thread(turn, thread_ts, under_bot)
+            return []
+
+        failed = assistant.run(caller, look, write=False)
+        if failed or seen[0] is Thread.IGNORED:
+            return failed
+        refused = refuse(caller.channel_id)
+        if refused is not None:
+            return [refused]
+        decided = _per_turn(lambda turn: _thread(turn, thread_ts, under_bot))
 
         def action(turn: Turn) -> list[Reply]:
             found = decided(turn)
-            if isinstance(found, Reply):
-                return [found]
             if found is Thread.IGNORED:
                 return []
             replies = self._answer(assistant, turn, text, key)
@@ -114,27 +127,44 @@ class Chat:
         self, assistant: Assistant, caller: Caller, text: str, key: str, refuse: Refusal
     ) -> Answer:
         """A direct message: an answer about the project the person chose for direct
-        messages (else the workspace's only one); without one they may see, which one."""
-        acted: list[ProjectInfo | None] = [None]
+        messages (else the workspace's only one); without one they may see, which one.
 
-        def find(store: Store, who: Caller, lock: bool) -> ProjectInfo | None:
-            acted[0] = _direct_project(store, who, lock)
-            return acted[0]
+        Slack is never asked inside a transaction: the chosen project and the workspace's
+        projects are read first, who may see them and change the chosen one asked after,
+        and only an answer takes the write transaction (on the project checked)."""
+        read: list[tuple[ProjectInfo | None, list[ProjectInfo]]] = []
 
-        refused = _per_turn(lambda turn: refuse(turn.project.channel_id) if turn.project
-                            else None)
+        def look(turn: Turn) -> list[Reply]:
+            who = turn.caller
+            chosen = _chosen_project(turn.store, who.workspace_id, who.user_id, False)
+            read[:] = [(chosen, turn.store.projects(who.workspace_id))]
+            return []
 
-        def action(turn: Turn) -> list[Reply]:
-            if turn.project is None:
-                return direct.picker(turn)
-            reason = refused(turn)
-            return [reason] if reason is not None else self._answer(assistant, turn, text, key)
+        failed = assistant.run(caller, look, write=False, find=_nowhere)
+        if failed or not read:
+            return Answer(failed)
+        chosen, projects = read[0]
+        if chosen is not None and caller.sees(chosen):
+            refused = refuse(chosen.channel_id)
+            if refused is not None:
+                return Answer([refused], chosen)
+            there = [True]
+            checked_id = chosen.id
 
-        def closed_ok(turn: Turn) -> bool:
-            return refused(turn) is not None or answers_erasure(turn)
+            def checked(store: Store, who: Caller, lock: bool) -> ProjectInfo | None:
+                return store.project(who.workspace_id, checked_id, lock=lock)
 
-        replies = assistant.run(caller, action, closed_ok=closed_ok, find=find)
-        return Answer(replies, acted[0])
+            def action(turn: Turn) -> list[Reply]:
+                if turn.project is None:
+                    there[0] = False
+                    return []
+                return self._answer(assistant, turn, text, key)
+
+            replies = assistant.run(caller, action, closed_ok=answers_erasure, find=checked)
+            if there[0]:
+                return Answer(replies, chosen)
+            projects = [project for project in projects if project.id != chosen.id]
+        return Answer(direct.choices(caller, [p for p in projects if caller.sees(p)]))
 
     def mention(
         self, assistant: Assistant, caller: Caller, text: str, key: str, refuse: Refusal
@@ -252,10 +282,9 @@ def _chosen_project(
     return store.project(workspace_id, projects[0].id, lock=True) if lock else projects[0]
 
 
-def _direct_project(store: Store, caller: Caller, lock: bool) -> ProjectInfo | None:
-    """Where a direct message acts: the chosen (or only) project, if the person may see it."""
-    project = _chosen_project(store, caller.workspace_id, caller.user_id, lock)
-    return project if project is not None and caller.sees(project) else None
+def _nowhere(_store: Store, _caller: Caller, _lock: bool) -> None:
+    """A request that reads what it needs itself."""
+    return None
 
 
 def _per_turn(decide: Callable[[Turn], T]) -> Callable[[Turn], T]:

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from services.turn import Reply, Turn
+from services.turn import Caller, Reply, Turn
 from storage import requests
+from storage.state import ProjectInfo
 
 MAX_CHOICES = 20
 
 
 def picker(turn: Turn) -> list[Reply]:
-    """Ask which project; the workspace's projects by name."""
-    projects = [p for p in turn.store.projects(turn.caller.workspace_id) if turn.caller.sees(p)]
+    """Ask which project; the workspace's projects the person may see, by name."""
+    caller = turn.caller
+    return choices(caller, [p for p in turn.store.projects(caller.workspace_id) if caller.sees(p)])
+
+
+def choices(caller: Caller, projects: list[ProjectInfo]) -> list[Reply]:
+    """Ask which of ``projects`` (those the person may see, by name): no transaction, so
+    that whoever checked their visibility with Slack did it outside one."""
     if not projects:
-        return [turn.reply("dm_no_project")]
-    return [
-        turn.reply(
-            "dm_picker", projects=projects[:MAX_CHOICES],
-            more=max(len(projects) - MAX_CHOICES, 0),
-        )
-    ]
+        return [Reply("dm_no_project", language=caller.language)]
+    return [Reply("dm_picker", {"projects": projects[:MAX_CHOICES],
+                                "more": max(len(projects) - MAX_CHOICES, 0)},
+                  language=caller.language)]
 
 
 def choose(turn: Turn, project_id: int) -> list[Reply]:
