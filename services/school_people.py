@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from services import csv_files, school_import
+from services import conversation, csv_files, matrix_import, personal_data, school_import
 from services.answers import extract_mentions, parse_competence_list
 from services.changes import Change, record
-from services.entities import name_problem
+from services.entities import CREATE_ENTITIES, name_problem
 from services.local_providers import DEFAULT_LOCAL, QUESTION, defaults
 from services.school_import import tokens
 from services.text import has_control_chars, match_key
@@ -19,6 +19,7 @@ from services.turn import Reply, Turn
 from services.uai import is_valid_uai, normalize_uai
 from storage import schools as db
 from storage.state import CompetenceInfo, EntityInfo, ProjectInfo
+from storage.store import Pending
 
 SHOWN = 10
 PER_SCHOOL_HISTORY = 5
@@ -270,13 +271,56 @@ def pinned(turn: Turn, lock: bool = True) -> dict[str, Any] | None:
     return pending.payload
 
 
+def other_question(pending: Pending | None, project: ProjectInfo) -> dict[str, Any] | None:
+    """The person's waiting question when it is not a check of this project's file, as the
+    data of ``schools_people_pending`` (one question waits per person, so a check and
+    that question replace each other); None when nothing else waits."""
+    if pending is None:
+        return None
+    payload = pending.payload
+    if pending.kind == PEOPLE_IMPORT:
+        if pending.project_id == project.id:
+            return None
+        return {"other": "people_elsewhere", "source": str(payload.get("source", ""))[:200]}
+    if pending.kind == personal_data.ERASE:
+        return {"other": "erase", "target": str(payload.get("target") or ""),
+                "by_lead": bool(payload.get("by_lead"))}
+    if pending.kind == CREATE_ENTITIES:
+        return {"other": "entities", "names": [str(n) for n in payload.get("names", [])]}
+    if pending.kind == matrix_import.MATRIX_IMPORT:
+        return {"other": "matrix", "source": str(payload.get("source", ""))[:200]}
+    if pending.kind == conversation.ASK_PROJECT_NAME:
+        return {"other": "project_name"}
+    return {"other": "unknown"}
+
+
+_KEPT = {"erase"}
+"""The questions a check never replaces: an erasure is deliberate and answered by its own
+command. A check replaces the others and says so: the creation of entities and a matrix
+import are asked again by their command, the project's name by ``/ent projet creer``
+(which does not end that question, so waiting for it could block every check)."""
+
+
+def not_checked(turn: Turn, usage: str = "people") -> Reply:
+    """Why ``confirmer`` finds no check to apply: none was made, or another question has
+    replaced it since (named, with how to answer it, when one waits)."""
+    caller, project = turn.caller, turn.project
+    pending = turn.store.pending(caller.workspace_id, caller.user_id)
+    other = other_question(pending, project) if project is not None else None
+    if other is None:
+        return turn.error("schools_error", code="not_checked", usage=usage)
+    return turn.error("schools_people_pending", code="not_checked", **other)
+
+
 def people_file(
     turn: Turn, data: bytes, source: str, confirm_words: Sequence[str], usage: str = "people",
     file_id: str | None = None,
 ) -> list[Reply]:
     """Check a resource-person CSV and pin it (its Slack ``file_id``, name and SHA-256) in
     the caller's pending confirmation; with ``confirmer``, apply its valid rows only if
-    ``data`` is that very file, unchanged: a newer upload is never applied unchecked."""
+    ``data`` is that very file, unchanged: a newer upload is never applied unchecked.
+    One question waits per person: a check never replaces a waiting erasure (it says how
+    to answer it and changes nothing); it replaces any other question and says so."""
     project = turn.project
     if project is None:
         return [turn.error("no_project")]
@@ -301,17 +345,24 @@ def people_file(
     caller = turn.caller
     pin = {"source": source[:200], "file": file_id, "sha256": fingerprint(data)}
     if not confirmed:
-        if changes or covers:
-            turn.store.set_pending(caller.workspace_id, caller.user_id, project.id,
-                                   PEOPLE_IMPORT, pin)
-        elif pinned(turn) is not None:
-            turn.store.clear_pending(caller.workspace_id, caller.user_id)
-        return [turn.reply("schools_people", **data_out)]
+        if not (changes or covers):
+            if pinned(turn) is not None:
+                turn.store.clear_pending(caller.workspace_id, caller.user_id)
+            return [turn.reply("schools_people", **data_out)]
+        other = other_question(
+            turn.store.pending(caller.workspace_id, caller.user_id, lock=True), project)
+        if other is not None and other["other"] in _KEPT:
+            return [turn.error("schools_people_pending", code="waiting", **other)]
+        turn.store.set_pending(caller.workspace_id, caller.user_id, project.id,
+                               PEOPLE_IMPORT, pin)
+        replaced = [] if other is None else [
+            turn.reply("schools_people_pending", code="replaced", **other)]
+        return [turn.reply("schools_people", **data_out), *replaced]
     if not (changes or covers):
         return [turn.reply("schools_people", **data_out)]
     waiting = pinned(turn)
     if waiting is None:
-        return [turn.error("schools_error", code="not_checked", usage=usage)]
+        return [not_checked(turn, usage)]
     if (waiting.get("file"), waiting.get("sha256")) != (file_id, pin["sha256"]):
         return [turn.error("schools_error", code="checked_changed",
                            fragment=str(waiting.get("source", source)), usage=usage)]

@@ -237,6 +237,16 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"kept": C, "others": []},
     ],
     "nothing_pending": [{}],
+    "schools_people_pending": [
+        {"code": code, **other} for code in ("waiting", "replaced", "not_checked")
+        for other in ({"other": "erase", "target": "U0BOB0001", "by_lead": True},
+                      {"other": "erase", "target": "U0ALICE01", "by_lead": False},
+                      {"other": "entities", "names": ["DSI <y>", *"ABCDEF"]},
+                      {"other": "matrix", "source": "matrice <y>.csv"},
+                      {"other": "project_name"},
+                      {"other": "people_elsewhere", "source": "referents <y>.csv"},
+                      {"other": "unknown"})
+    ],
     "paused": [{}],
     "project_created": [{"actor": "U0ALICE", "project": PROJECT}],
     "project_exists": [{"project": PROJECT}],

@@ -239,7 +239,7 @@ def fetch_checked(
     def read(turn: Turn) -> list[Reply]:
         found = school_people.pinned(turn, lock=False)
         if found is None:
-            return [turn.error("schools_error", code="not_checked", usage=usage)]
+            return [school_people.not_checked(turn, usage)]
         pin.update(found)
         return []
 
