@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import Enum
 from typing import TypeVar
@@ -26,7 +26,7 @@ from services import commands, conversation, direct, onboarding
 from services.assistant import Assistant, answers_erasure
 from services.requests import first_time
 from services.turn import Caller, Reply, Turn
-from storage import outbox, requests
+from storage import requests
 from storage.state import ProjectInfo
 from storage.store import Database, Store, utcnow
 
@@ -43,10 +43,10 @@ Refusal = Callable[[str | None], Reply | None]
 this channel, or None when they may. Asked only for an event that would change something."""
 
 
-Poster = Callable[[Turn, str, list[Reply]], None]
-"""A chat adapter's outbox: queue ``replies`` under a key as one message the bot posts on
-its own in the caller's channel, in the request's transaction (sent after the commit, or
-by a later due pass; never twice)."""
+Poster = Callable[[Turn, str, list[Reply]], list[str]]
+"""A chat adapter's outbox: queue ``replies`` under a key as a post of the bot's own in the
+caller's channel, in the request's transaction (sent after the commit, or by a later due
+pass; never twice); the keys of its rows (a long post is several messages)."""
 
 
 class Thread(Enum):
@@ -70,6 +70,9 @@ class Answer:
     new_thread: bool = False
     """The conversation the replies start opens a new thread (a mention asking the
     questions)."""
+    queued: list[str] = field(default_factory=list)
+    """The outbox keys of the bot's own posts the event queued, for the adapter to send
+    after the commit (the greeting)."""
 
 
 class Chat:
@@ -187,15 +190,17 @@ class Chat:
         own, queued under ``greeting`` with the event (``key``) that caused it. The
         replies to send directly: none, unless the greeting was refused. Once sent, the
         greeting's thread holds the conversation it started (:func:`storage.outbox.mark_sent`)."""
+        queued: list[str] = []
 
         def action(turn: Turn) -> list[Reply]:
             replies = onboarding.greet(turn)
             if any(reply.error for reply in replies):
                 return replies
-            post(turn, greeting, replies)
+            queued[:] = post(turn, greeting, replies)
             return []
 
-        return Answer(assistant.run(caller, action, key))
+        replies = assistant.run(caller, action, key)
+        return Answer(replies, queued=queued if not replies else [])
 
     def _answer(self, assistant: Assistant, turn: Turn, text: str, key: str) -> list[Reply]:
         """The assistant's answer to a message, once per key; old keys go, when due."""
@@ -213,12 +218,6 @@ class Chat:
                 return False
             self._pruned_at = now
             return True
-
-    def claim(self, keys: list[str]) -> list[outbox.Claimed]:
-        """Lease the queued posts of ``keys`` for this process to send now (those another
-        sender holds, or already sent, are left)."""
-        return self.database.attempt(
-            lambda store: outbox.claim_keys(store.connection, keys, utcnow()))
 
     # -- short reads for the adapters ------------------------------------------------------
 

@@ -213,8 +213,9 @@ def _hold_conversation(connection: Connection, row_id: int, ts: str) -> None:
         select(OUTBOX.c.key, OUTBOX.c.project_id, OUTBOX.c.channel)
         .where(OUTBOX.c.id == row_id)
     ).first()
-    if row is None or row.project_id is None or not str(row.key).startswith(GREETING):
-        return
+    key = str(row.key) if row is not None else ""
+    if row is None or row.project_id is None or not key.startswith(GREETING) or "#" in key:
+        return  # a long greeting's later part (``#2``…) is not where the conversation goes
     bound = select(PROJECT.c.id).where(PROJECT.c.id == row.project_id,
                                        PROJECT.c.channel_id == row.channel)
     connection.execute(

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.app import Application
 from bot.scheduler import METADATA_EVENT, run_pass
+from bot.slack import outbox as slack_outbox
 from storage import outbox
 from storage.store import utcnow
 from tests.support import slack_requests as sr
@@ -127,3 +128,27 @@ def test_invited_back_a_greeting_slack_failed_still_holds_the_conversation(
 
     answer = bot.fake.calls("chat.postMessage")[-1].params
     assert answer["thread_ts"] == row["ts"] and "Question clé 1/4" in text_of(answer)
+
+
+def test_a_greeting_longer_than_a_message_is_posted_whole_its_first_part_holding_the_thread(
+    bot: SlackBot, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bot.command("/ent", "projet creer ENT 35")
+    bot.command("/ent", "questions")
+    [question] = [call.params for call in bot.fake.calls("chat.postMessage")
+                  if "maîtrise d'ouvrage" in text_of(call.params)]
+    bot.fake.reset()
+    monkeypatch.setattr(slack_outbox, "MAX_BLOCKS", 1)
+
+    bot.send(joined("Ev0JOIN0005"))
+
+    parts = greetings(bot)
+    blocks = [block for part in parts for block in part["blocks"]]
+    assert len(parts) == len(blocks) > len(question["blocks"])
+    assert blocks[-len(question["blocks"]):] == question["blocks"]
+    first, *_ = sorted(greeting_rows(bot), key=lambda row: row["id"])
+    assert first["key"] == "greeting:Ev0JOIN0005"
+    bot.send(reply_in_thread(str(first["ts"]), "Département d'Ille-et-Vilaine"))
+    answers = [call.params for call in bot.fake.calls("chat.postMessage")
+               if call.params.get("thread_ts") == first["ts"]]
+    assert any("Question clé 1/4" in text_of(answer) for answer in answers)

@@ -18,19 +18,17 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.slack import departures
+from bot.slack import departures, notices
 from bot.slack.common import is_direct, refusal
 from bot.slack.delivery import deliver
 from bot.slack.deps import Deps
-from bot.slack.notices import GRACE, post_row
-from bot.slack.outbox import MAX_BLOCKS, Origin, Private, render, route
+from bot.slack.notices import post_row
+from bot.slack.outbox import Origin, Private, route
 from bot.slack.texts import unescape
 from services import schedule_commands
 from services.chat import Poster, Refusal
 from services.conversation import BOT
-from services.turn import Reply, Turn
 from storage import outbox
-from storage.store import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -94,26 +92,15 @@ def on_joined(
                               _outbox(deps))
     origin = Origin(workspace, caller.user_id, Private.THREAD, channel)
     deliver(deps, route(answer.replies, origin).posts)
-    for row in deps.chat.claim([greeting]):
+    for row in notices.claim(deps, answer.queued):
         post_row(deps, row)
 
 
 def _outbox(deps: Deps) -> Poster:
-    """The greeting as one outbox row in the joined channel, due after :data:`GRACE` so that
-    a pass leaves it to this process (posted with its key in the message metadata)."""
-
-    def queue(turn: Turn, key: str, replies: list[Reply]) -> None:
-        rendered = render(deps.messages, replies)
-        project = turn.project
-        now = utcnow()
-        outbox.enqueue(turn.store.connection, [outbox.Message(
-            key=key, workspace_id=turn.caller.workspace_id,
-            project_id=project.id if project else None, kind=outbox.NOTICE,
-            channel=str(turn.caller.channel_id),
-            payload={"text": rendered.text, "blocks": rendered.blocks[:MAX_BLOCKS]},
-        )], now, due=now + GRACE)
-
-    return queue
+    """The greeting queued in the joined channel (:func:`notices.queue`), posted with its
+    key in the message metadata."""
+    return lambda turn, key, replies: notices.queue(
+        deps.messages, turn, key, str(turn.caller.channel_id), replies)
 
 
 def on_archived(

@@ -4,7 +4,8 @@ it died before (``ent-bot run``'s scheduler, ``ent-bot digests --due``).
 
 :func:`port` is what the Slack app factory gives :class:`~services.assistant.Assistant`: it
 renders the request's public replies as one message for the project's channel and queues
-it, due only after :data:`GRACE` so that a pass leaves it to the process that queued it.
+it, due only after :data:`GRACE` so that a pass leaves it to the process that queued it
+(:func:`queue`, which the bot's other posts of its own, its greeting, use too).
 :func:`deliver` then sends the queued rows of a routed post, with the outbox key in the
 message metadata (a pass finding an earlier attempt in the channel's history records it
 instead of posting again). A notice routed into a thread (the conversation) is posted in
@@ -24,7 +25,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.scheduler import BACKOFF, METADATA_EVENT
 from bot.slack.deps import Deps
-from bot.slack.outbox import MAX_BLOCKS, Kind, Post, render
+from bot.slack.outbox import Kind, Post, chunks, render
 from messages.render import Messages
 from services.assistant import Notices
 from services.turn import Reply, Turn
@@ -34,7 +35,10 @@ from storage.store import Store, utcnow
 log = logging.getLogger(__name__)
 
 KEY = "_notice"
-"""Where a queued public reply carries its outbox key (in its data)."""
+"""Where a queued public reply carries its outbox keys (in its data)."""
+PART = "#"
+"""Between a post's key and the number of a later part of it (a message holds at most
+:data:`~bot.slack.outbox.MAX_BLOCKS` blocks): ``greeting:Ev1#2``."""
 GRACE = timedelta(seconds=30)
 NOT_POSTABLE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
@@ -42,33 +46,52 @@ NOT_POSTABLE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 def port(messages: Messages) -> Notices:
     """Queue a change's public replies in its transaction (one outbox row per request)."""
 
-    def queue(turn: Turn, replies: list[Reply]) -> list[Reply]:
+    def notices(turn: Turn, replies: list[Reply]) -> list[Reply]:
         public = [reply for reply in replies if reply.public]
         project = turn.project
         channel = (project.channel_id if project else None) or turn.caller.channel_id
         if not public or not channel or channel.startswith("D"):
             return replies
-        rendered = render(messages, public)
-        if len(rendered.blocks) > MAX_BLOCKS:
-            return replies  # posted in several messages, after the acknowledgement
-        key = f"notice:{uuid.uuid4().hex}"
-        now = utcnow()
-        outbox.enqueue(turn.store.connection, [outbox.Message(
-            key=key, workspace_id=turn.caller.workspace_id,
-            project_id=project.id if project else None, kind=outbox.NOTICE, channel=channel,
-            payload={"text": rendered.text, "blocks": rendered.blocks},
-        )], now, due=now + GRACE)
+        keys = queue(messages, turn, f"notice:{uuid.uuid4().hex}", channel, public)
         return [
-            dataclasses.replace(reply, data={**reply.data, KEY: key}) if reply.public else reply
+            dataclasses.replace(reply, data={**reply.data, KEY: keys}) if reply.public else reply
             for reply in replies
         ]
 
-    return queue
+    return notices
 
 
-def key_of(reply: Reply) -> str | None:
-    key = reply.data.get(KEY)
-    return key if isinstance(key, str) else None
+def queue(
+    messages: Messages, turn: Turn, key: str, channel: str, replies: list[Reply]
+) -> list[str]:
+    """Queue ``replies`` as one post of the bot's own in ``channel``, in the turn's
+    transaction: one outbox row per message Slack takes (``key``, then ``key#2``…), due
+    after :data:`GRACE` so that a pass leaves them to this process. Their keys, in order."""
+    rendered = render(messages, replies)
+    parts = chunks(rendered.blocks)
+    keys = [key, *(f"{key}{PART}{n}" for n in range(2, len(parts) + 1))]
+    project = turn.project
+    now = utcnow()
+    outbox.enqueue(turn.store.connection, [outbox.Message(
+        key=part_key, workspace_id=turn.caller.workspace_id,
+        project_id=project.id if project else None, kind=outbox.NOTICE, channel=channel,
+        payload={"text": rendered.text, "blocks": blocks},
+    ) for part_key, blocks in zip(keys, parts, strict=True)], now, due=now + GRACE)
+    return keys
+
+
+def claim(deps: Deps, keys: list[str]) -> list[outbox.Claimed]:
+    """Lease the queued rows of ``keys`` for this process to send now (those another sender
+    holds, or already sent, are left)."""
+    if not keys:
+        return []
+    return deps.application.database.attempt(
+        lambda store: outbox.claim_keys(store.connection, keys, utcnow()))
+
+
+def keys_of(reply: Reply) -> list[str]:
+    keys = reply.data.get(KEY)
+    return [str(key) for key in keys] if isinstance(keys, list) else []
 
 
 def deliver(
@@ -76,27 +99,22 @@ def deliver(
 ) -> None:
     """Send ``post``: its queued notices from the outbox, the rest with ``send``; notices
     the bot cannot post in their channel with ``elsewhere``."""
-    keys = list(dict.fromkeys(k for reply in post.replies if (k := key_of(reply))))
+    keys = list(dict.fromkeys(k for reply in post.replies for k in keys_of(reply)))
     if not keys:
         send(post)
         return
-    database = deps.application.database
-    claimed = database.attempt(
-        lambda store: outbox.claim_keys(store.connection, keys, utcnow())
-    )
+    claimed = claim(deps, keys)
     mine = {row.key for row in claimed}
     if post.kind is Kind.CHANNEL and post.channel:
-        rest = tuple(reply for reply in post.replies if key_of(reply) is None)
-        refused = tuple(
-            reply for row in claimed if not post_row(deps, row)
-            for reply in post.replies if key_of(reply) == row.key
-        )
+        rest = tuple(reply for reply in post.replies if not keys_of(reply))
+        unposted = {row.key for row in claimed if not post_row(deps, row)}
+        refused = tuple(reply for reply in post.replies if unposted & set(keys_of(reply)))
         if rest:
             send(dataclasses.replace(post, replies=rest))
         if refused:
             elsewhere(dataclasses.replace(post, replies=refused))
         return
-    replies = tuple(r for r in post.replies if key_of(r) is None or key_of(r) in mine)
+    replies = tuple(r for r in post.replies if not keys_of(r) or mine & set(keys_of(r)))
     if replies:
         send(dataclasses.replace(post, replies=replies))
     _record(deps, claimed, None)
