@@ -3,9 +3,10 @@ message, or mention the bot. Every event is acknowledged at once; the work runs 
 the app's workers.
 
 Each event is one call to a service (:mod:`services.chat` for messages, mentions and the
-bot's arrival), which decides and answers it in one transaction; this module parses the
-event and posts the replies. An event whose work changes something records its
-``event_id`` in that transaction, so a delivery that Slack retries is never applied twice.
+bot's arrival), which decides and answers it in one write transaction, asking Slack
+(membership, visibility) only outside it; this module parses the event and posts the
+replies. An event whose work changes something records its ``event_id`` in that
+transaction, so a delivery that Slack retries is never applied twice.
 """
 
 from __future__ import annotations
