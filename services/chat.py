@@ -139,7 +139,7 @@ class Chat:
 
         def look(turn: Turn) -> list[Reply]:
             who = turn.caller
-            chosen = _chosen_project(turn.store, who.workspace_id, who.user_id, False)
+            chosen = _chosen_project(turn.store, who.workspace_id, who.user_id)
             read[:] = [(chosen, turn.store.projects(who.workspace_id))]
             return []
 
@@ -236,7 +236,7 @@ class Chat:
     def direct_project(self, workspace_id: str, user_id: str) -> ProjectInfo | None:
         """The project chosen for direct messages, else the workspace's only project."""
         with self.database.transaction() as store:
-            return _chosen_project(store, workspace_id, user_id, lock=False)
+            return _chosen_project(store, workspace_id, user_id)
 
     def conversation_thread(self, workspace_id: str, project_id: int) -> tuple[str, str] | None:
         """(channel, thread ts) of the project's conversation, if it has one in a channel."""
@@ -267,18 +267,14 @@ def _thread(turn: Turn, thread_ts: str, under_bot: bool) -> Thread:
     return Thread.CONVERSATION
 
 
-def _chosen_project(
-    store: Store, workspace_id: str, user_id: str, lock: bool
-) -> ProjectInfo | None:
+def _chosen_project(store: Store, workspace_id: str, user_id: str) -> ProjectInfo | None:
     chosen = requests.direct_project(store.connection, workspace_id, user_id)
     if chosen is not None:
-        found = store.project(workspace_id, chosen, lock=lock)
+        found = store.project(workspace_id, chosen)
         if found is not None:
             return found
     projects = store.projects(workspace_id)
-    if len(projects) != 1:
-        return None
-    return store.project(workspace_id, projects[0].id, lock=True) if lock else projects[0]
+    return projects[0] if len(projects) == 1 else None
 
 
 def _nowhere(_store: Store, _caller: Caller, _lock: bool) -> None:
