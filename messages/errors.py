@@ -44,9 +44,24 @@ class FormErrorData:
     usage: str = "assign"
 
 
-TYPED: dict[str, type[ErrorData] | type[FormErrorData]] = {
+@dataclass(frozen=True, slots=True)
+class PendingQuestionData:
+    """The ``schools_people_pending`` template: the other question a person has waiting,
+    which a resource-person check met (see ``services.school_people.other_question``)."""
+
+    code: str = ""
+    other: str = ""
+    """Which question: erase, entities, matrix, project_name or people_elsewhere."""
+    source: str = ""
+    names: Sequence[str] = ()
+    by_lead: bool = False
+    target: str = ""
+
+
+TYPED: dict[str, type[ErrorData] | type[FormErrorData] | type[PendingQuestionData]] = {
     "error": ErrorData,
     "form_error": FormErrorData,
+    "schools_people_pending": PendingQuestionData,
 }
 """Templates whose data is typed here."""
 

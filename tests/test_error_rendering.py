@@ -56,6 +56,11 @@ def _sample(key: str, code: str | None) -> Any:
         "pages": 3,
         "action": "answer",
         "subject": f"question:1 {PING}",
+        "other": "entities",
+        "source": f"matrice {PING}.csv",
+        "names": [f"DSI {PING}", "DANE Rennes"],
+        "by_lead": True,
+        "target": "U0BOB0001",
     }
     return samples.get(key, MISSING)
 
