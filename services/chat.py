@@ -238,6 +238,13 @@ class Chat:
         with self.database.transaction() as store:
             return _chosen_project(store, workspace_id, user_id)
 
+    def picker(self, caller: Caller) -> list[Reply]:
+        """Which project: the workspace's projects are read, then who may see them is
+        asked, outside the transaction (the platform may be asked)."""
+        with self.database.transaction() as store:
+            projects = store.projects(caller.workspace_id)
+        return direct.choices(caller, [project for project in projects if caller.sees(project)])
+
     def conversation_thread(self, workspace_id: str, project_id: int) -> tuple[str, str] | None:
         """(channel, thread ts) of the project's conversation, if it has one in a channel."""
         with self.database.transaction() as store:

@@ -9,12 +9,6 @@ from storage.state import ProjectInfo
 MAX_CHOICES = 20
 
 
-def picker(turn: Turn) -> list[Reply]:
-    """Ask which project; the workspace's projects the person may see, by name."""
-    caller = turn.caller
-    return choices(caller, [p for p in turn.store.projects(caller.workspace_id) if caller.sees(p)])
-
-
 def choices(caller: Caller, projects: list[ProjectInfo]) -> list[Reply]:
     """Ask which of ``projects`` (those the person may see, by name): no transaction, so
     that whoever checked their visibility with Slack did it outside one."""

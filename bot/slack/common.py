@@ -11,7 +11,6 @@ from slack_bolt import Ack
 from bot.slack.delivery import deliver
 from bot.slack.deps import Deps
 from bot.slack.outbox import MAX_BLOCKS, Post, render
-from services import direct
 from services.turn import Reply
 
 
@@ -42,8 +41,7 @@ def place(
         return Place(None, channel)
     chosen = deps.chat.direct_project(workspace, user)
     if chosen is None or not deps.members.may_see(chosen.channel_id, user):
-        return deps.assistant.run(deps.caller(workspace, user, channel), direct.picker,
-                                  write=False)
+        return deps.chat.picker(deps.caller(workspace, user, channel))
     return Place(chosen.id, chosen.channel_id)
 
 
