@@ -39,7 +39,7 @@ def write_export(
             return [turn.error("export_error", code="bad_format", fragment=format_word)]
         return export.prepare(turn, fmt)
 
-    replies = app.assistant.run(caller, prepare, closed_ok=True)
+    replies = app.assistant.run(caller, prepare, write=False)
     if fmt is None or not replies or replies[0].error:
         return replies
     reply = replies[0]

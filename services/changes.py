@@ -22,6 +22,7 @@ ENTITY_ADD = "entity.add"
 ENTITY_RENAME = "entity.rename"
 COMPETENCE_ADD = "competence.add"
 PROJECT_CREATE = "project.create"
+PROJECT_CLOSE = "project.close"
 TRACKED = ("entity_id", "sourcing", "contacts", "provider", "service_level", "keep", "notes")
 """The fields of an assignment the history follows, in the order they are written."""
 

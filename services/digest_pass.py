@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any
 
 from services import chart, digest, schedules
-from services import gaps as gap_analysis
 from services.schedule_commands import default_rule, place_of
 from services.turn import Reply
 from storage import outbox, privacy
@@ -149,7 +148,7 @@ def _digests(
             payload=render(chart.wanted(reply, d.scheduled.calendar.chart)),
             slot=d.slot, late=d.late,
         ))
-        covered = gap_analysis.coverage(state)[0].covered
+        covered = reply.data["overall"].covered
         done.append((project, d.slot, covered, d.rule, d.timezone))
     return messages, done, {pid: covered for pid, (_total, covered) in figures.items()}
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from services import changes, entities, retention
+from services import changes, entities
 from services.answers import extract_mentions, parse_keep, parse_sourcing, parse_yes_no
 from services.assignments import Owner, contacts_problem, owner_values, update_many
 from services.csv_files import FileProblem, read_rows
@@ -235,9 +235,6 @@ def check_file(turn: Turn, data: bytes, source: str, usage: str = "matrix") -> l
     project = turn.project
     if project is None:
         return [turn.error("no_project")]
-    refused = retention.closed_refusal(turn)
-    if refused is not None:
-        return [refused]
     known = turn.store.entities(project.id)
     competences = turn.store.competences(project.id)
     matrix = read_matrix(data, competences, known)

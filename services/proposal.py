@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from services.answers import OwnerAnswer, parse_owner
 from services.competence_list import FAMILY_WORDS, split_competences
-from services.gaps import OUTSOURCED, PROVIDER_KINDS
+from services.gaps import PROVIDER_KINDS
 from services.text import match_key
 from services.tokenize import FailureCode, ParseFailure
 from storage.sheet import FONCTIONNEL, PILOTAGE, TECHNIQUE
@@ -167,6 +167,3 @@ def merge(proposal: Sequence[Line], corrections: Sequence[Line]) -> list[Line]:
     ]
     return [line for line in kept if line.numbers] + list(corrections)
 
-
-def is_outsourced(line: Line) -> bool:
-    return line.sourcing in OUTSOURCED

@@ -30,7 +30,7 @@ from services import schedules
 from services.digest_pass import BATCH, Planned, Render, due
 from services.gaps import Gap
 from services.turn import Reply, Turn
-from storage import outbox
+from storage import outbox, privacy
 from storage import schedules as store
 from storage.schedules import REMINDERS, GapRecord
 from storage.schools import local_figures
@@ -285,15 +285,6 @@ def _find(turn: Turn, key: str) -> tuple[ProjectInfo, ProjectState, Gap | None] 
     return project, state, gap
 
 
-def _lead(turn: Turn, project: ProjectInfo) -> str | None:
-    lead = store.calendar(turn.store.connection, project.id).lead
-    if lead is not None:
-        return lead
-    created = [row for row in turn.store.history(project.id, limit=1_000)
-               if row.action == "project.create"]
-    return created[-1].actor if created else None
-
-
 def _subject(state: ProjectState, key: str) -> dict[str, Any]:
     """What a gap key names, for a gap that is no longer open."""
     kind, _, number = key.partition(":")
@@ -351,7 +342,7 @@ def decline(turn: Turn, key: str) -> list[Reply]:
     connection = turn.store.connection
     store.open_gaps(connection, project, [key], utcnow())
     record = store.gap_states(connection, [project.id])[(project.id, key)]
-    lead = _lead(turn, project)
+    lead = privacy.project_lead(turn.store.connection, project.id)
     if turn.actor in record.declined_by:
         return [turn.reply("reminder_declined", project=project, gap=gap, lead=lead,
                            again=True)]

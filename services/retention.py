@@ -14,7 +14,8 @@ from functools import partial
 
 from dateutil.relativedelta import relativedelta
 
-from services import personal_data
+from services import changes, personal_data
+from services.changes import PROJECT_CLOSE, Change
 from services.turn import Reply, Turn
 from storage import person_names, privacy
 from storage.state import ProjectInfo
@@ -36,27 +37,14 @@ class Purged:
     rows: int = 0
 
 
-def closed_refusal(turn: Turn) -> Reply | None:
-    """Why a change is refused: the project is closed (read-only), or None."""
-    project = turn.project
-    if project is None or not project.closed:
-        return None
-    return turn.error("personal_error", code="closed", fragment=project.name)
-
-
 def close(turn: Turn, project: ProjectInfo) -> Reply:
     """``/ent projet clore``: for the project's lead; read-only afterwards, export still works."""
     connection = turn.store.connection
     leads = privacy.project_leads(connection, project.id)
     if not any(name in leads for name in personal_data.identities(turn.actor)):
         return turn.error("personal_error", code="not_lead_close", fragment=project.name)
-    if privacy.closed_at(connection, project.id) is not None:
-        return turn.error("personal_error", code="closed", fragment=project.name)
     privacy.close_project(connection, project.workspace_id, project.id)
-    turn.store.add_history(project, turn.actor, [{
-        "action": "project.close", "subject": project.name, "field": "closed",
-        "old_value": None, "new_value": "true",
-    }])
+    changes.record(turn, project, [Change(PROJECT_CLOSE, project.name, "closed", None, "true")])
     return turn.announce("project_closed", project=project, months=RETENTION_MONTHS)
 
 

@@ -14,6 +14,7 @@ from services.calendar import SUBDIVISIONS, ZONES, Place, subdivision_of, zone_o
 from services.schedules import DEFAULT_DIGEST, Cadence, describe
 from services.text import normalize
 from services.turn import Reply, Turn
+from storage import privacy
 from storage import schedules as store
 from storage.schedules import DIGEST, REMINDERS, Calendar
 from storage.schools import local_figures
@@ -101,7 +102,7 @@ def _summary(turn: Turn, project: ProjectInfo) -> dict[str, Any]:
     place = place_of(project, calendar)
     now = utcnow()
     data: dict[str, Any] = {"project": project, "calendar": calendar, "place": place,
-                            "lead": calendar.lead or _creator(turn, project)}
+                            "lead": privacy.project_lead(connection, project.id)}
     off = store.reminders_off(connection, project.workspace_id, [turn.actor])
     data["me_off"] = turn.actor in off
     for kind in (DIGEST, REMINDERS):
@@ -113,12 +114,6 @@ def _summary(turn: Turn, project: ProjectInfo) -> dict[str, Any]:
             for at in (schedules.next_slots(rule, timezone, place, now) if rule else [])
         ]
     return data
-
-
-def _creator(turn: Turn, project: ProjectInfo) -> str | None:
-    rows = turn.store.history(project.id, limit=1_000)
-    created = [row for row in rows if row.action == "project.create"]
-    return created[-1].actor if created else None
 
 
 def _set_rule(turn: Turn, project: ProjectInfo, kind: str, args: str) -> Reply:
@@ -223,7 +218,7 @@ def digest_now(turn: Turn, project: ProjectInfo) -> list[Reply]:
     if last is not None:
         history = [row for row in history if row.at > last]
     reply = digest.build(
-        state, history, previous, calendar.lead or _creator(turn, project),
+        state, history, previous, privacy.project_lead(connection, project.id),
         schedules.local_time(upcoming[0], timezone) if upcoming else None,
         local=local_figures(connection, [project.id]).get(project.id),
         previous_local=stored[DIGEST].last_local_covered if DIGEST in stored else None,

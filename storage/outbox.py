@@ -225,14 +225,6 @@ def _hold_conversation(connection: Connection, row_id: int, ts: str) -> None:
     )
 
 
-def sent_ts(connection: Connection, key: str) -> str | None:
-    """The ts Slack gave the post of ``key`` once sent (None before)."""
-    ts = connection.execute(
-        select(OUTBOX.c.ts).where(OUTBOX.c.key == key, OUTBOX.c.state == SENT)
-    ).scalar_one_or_none()
-    return str(ts) if ts else None
-
-
 def mark_failed(connection: Connection, row_id: int, error: str) -> None:
     connection.execute(
         update(OUTBOX).where(OUTBOX.c.id == row_id).values(state=FAILED, error=error[:64])
@@ -254,15 +246,6 @@ def retry_at(connection: Connection, row_id: int, when: datetime, error: str) ->
     connection.execute(
         update(OUTBOX).where(OUTBOX.c.id == row_id)
         .values(next_attempt_at=when, error=error[:64])
-    )
-
-
-def retry_sooner(connection: Connection, row_id: int, when: datetime) -> None:
-    """Give back a leased row not attempted (its lease not needed): due again at ``when``,
-    its attempt not counted."""
-    connection.execute(
-        update(OUTBOX).where(OUTBOX.c.id == row_id)
-        .values(next_attempt_at=when, attempts=OUTBOX.c.attempts - 1)
     )
 
 

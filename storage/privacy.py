@@ -455,6 +455,12 @@ def project_leads(connection: Connection, project_id: int) -> list[str]:
     return [str(person) for person in dict.fromkeys(row) if person]
 
 
+def project_lead(connection: Connection, project_id: int) -> str | None:
+    """Who is told as the project's lead: its lead, else its creator."""
+    leads = project_leads(connection, project_id)
+    return leads[0] if leads else None
+
+
 def record_contact_left(
     connection: Connection, workspace_id: str, project_id: int, competence_ids: Iterable[int]
 ) -> None:
