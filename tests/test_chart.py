@@ -4,15 +4,11 @@ repeats the digest."""
 
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import datetime
 
-import pytest
 from freezegun import freeze_time
-from slack_sdk import WebClient
 
 from bot.app import Application
 from bot.scheduler import run_pass
@@ -21,29 +17,15 @@ from services.gaps import Coverage
 from services.turn import Caller
 from storage import outbox
 from tests.support.fake_slack import FakeSlack
+from tests.support.scheduled import bot, client, fake, members, no_sleep
+
+__all__ = ["bot", "fake", "members"]
 
 WORKSPACE = "T0TEAM0001"
 CHANNEL = "C0CHAN0001"
 ALICE = "U0ALICE01"
 PNG = b"\x89PNG\r\n\x1a\n"
 MONDAY = datetime(2027, 1, 4, 8, 1)  # 09:01 in Paris, first Monday after the holidays
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack(channel_members={CHANNEL: [ALICE]}) as running:
-        yield running
-
-
-@pytest.fixture
-def bot(app: Application, fake: FakeSlack) -> Application:
-    settings = dataclasses.replace(app.settings, **{
-        "slack_bot_token": fake.token, "slack_api_url": fake.base_url})
-    return dataclasses.replace(app, settings=settings)
-
-
-def client(fake: FakeSlack) -> WebClient:
-    return WebClient(token=fake.token, base_url=fake.base_url, retry_handlers=[], timeout=5)
 
 
 def command(app: Application, text: str) -> str:
@@ -63,10 +45,6 @@ def project(app: Application, chart_wanted: bool) -> int:
         found = store.project_for_channel(WORKSPACE, CHANNEL)
     assert found is not None
     return found.id
-
-
-def no_sleep(_seconds: float) -> None:
-    return None
 
 
 def test_the_digest_gets_its_chart_after_it_in_its_channel(

@@ -5,7 +5,9 @@ statement."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 
+import pytest
 from freezegun import freeze_time
 
 from bot.app import Application
@@ -13,22 +15,25 @@ from bot.scheduler import render_payload, run_pass
 from services.digest_pass import plan_digests
 from tests.support.db import count_statements
 from tests.support.fake_slack import FakeSlack
-from tests.test_reminders import (
-    ALICE,
-    BOB,
-    CHANNEL,
+from tests.support.scheduled import (
     OTHER,
+    REMINDER_MEMBERS,
     at,
     bot,
     client,
-    direct_messages,
     fake,
     no_sleep,
-    project_in,
-    say,
+    reminded_project_in,
 )
+from tests.test_reminders import ALICE, BOB, CHANNEL, direct_messages, say
 
 __all__ = ["bot", "fake"]
+
+
+@pytest.fixture
+def members() -> Mapping[str, Sequence[str]]:
+    return REMINDER_MEMBERS
+
 
 THIRD = "C0CHAN0003"
 
@@ -68,8 +73,8 @@ def test_a_closed_project_gets_no_monday_digest_an_open_one_does(
 def test_a_closed_project_s_gaps_are_in_nobody_s_reminder(
     bot: Application, fake: FakeSlack
 ) -> None:
-    project_in(bot)
-    project_in(bot, OTHER, "ENT 22")
+    reminded_project_in(bot)
+    reminded_project_in(bot, OTHER, "ENT 22")
     _close(bot, OTHER)
 
     run_pass(bot, client(fake), at("2027-01-07 09:01"), sleep=no_sleep)

@@ -7,17 +7,10 @@ import pytest
 from bot.app import Application
 from bot.console import CHANNEL, WORKSPACE
 from services.turn import Caller
-from storage.state import ProjectState
 from tests.support.console import say
 from tests.support.db import count_statements, dump
+from tests.support.project_state import state
 from tests.support.terminal import row, table_rows
-
-
-def state(app: Application) -> ProjectState:
-    with app.database.transaction() as store:
-        project = store.project_for_channel(WORKSPACE, CHANNEL)
-        assert project is not None
-        return store.load_state(project)
 
 
 def owner(app: Application, number: int) -> str | None:

@@ -15,10 +15,11 @@ from services.digest_pass import plan_digests
 from tests.support.console import say
 from tests.support.db import count_statements
 from tests.support.fake_slack import FakeSlack
+from tests.support.scheduled import at, bot, fake, members, project_in
 from tests.test_digest_local import digest_posted
-from tests.test_outbox import CHANNEL, at, bot, command, fake, project_in
+from tests.test_outbox import CHANNEL, command
 
-__all__ = ["bot", "fake"]
+__all__ = ["bot", "fake", "members"]
 
 
 def _left(app: Application, channel: str = CHANNEL) -> None:

@@ -12,9 +12,10 @@ from bot.scheduler import render_payload, run_pass
 from services.digest_pass import plan_digests
 from tests.support.db import count_statements
 from tests.support.fake_slack import FakeSlack
-from tests.test_outbox import CHANNEL, at, bot, client, command, fake, no_sleep, project_in
+from tests.support.scheduled import at, bot, client, fake, members, no_sleep, project_in
+from tests.test_outbox import CHANNEL, command
 
-__all__ = ["bot", "fake"]
+__all__ = ["bot", "fake", "members"]
 UAIS = "0350003N 0351795L 0350001L"
 
 

@@ -11,27 +11,15 @@ from bot.console import CHANNEL, WORKSPACE
 from services import commands
 from services.text import normalize
 from services.turn import Caller
-from storage.state import AssignmentInfo, ProjectState
+from storage.state import AssignmentInfo
 from tests.support.console import ROOT, say
 from tests.support.db import dump
 from tests.support.history import replay_problems
+from tests.support.project_state import assignment, state
 from tests.support.terminal import row, table_rows
 from tests.test_concurrency import project_id
 
 ALICE = Caller(WORKSPACE, "alice", CHANNEL)
-
-
-def state(app: Application) -> ProjectState:
-    with app.database.transaction() as store:
-        project = store.project_for_channel(WORKSPACE, CHANNEL)
-        assert project is not None
-        return store.load_state(project)
-
-
-def assignment(app: Application, number: int) -> AssignmentInfo | None:
-    snapshot = state(app)
-    competence = next(c for c in snapshot.competences if c.number == number)
-    return snapshot.assignments.get(competence.id)
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Application
-from bot.console import CHANNEL, WORKSPACE
-from storage.state import ProjectState
 from tests.support.console import say
 from tests.support.db import dump
+from tests.support.project_state import state
 from tests.test_schools import EXTRACT
 
 
@@ -18,13 +17,6 @@ def project(app: Application) -> Application:
     say(app, "/ent projet creer ENT 35", f"/ent ecoles importer {EXTRACT} type:college",
         "/ent entite ajouter DANE Rennes académie", "/ent entite ajouter Canopé autre")
     return app
-
-
-def state(app: Application) -> ProjectState:
-    with app.database.transaction() as store:
-        found = store.project_for_channel(WORKSPACE, CHANNEL)
-        assert found is not None
-        return store.load_state(found)
 
 
 def local_line(app: Application) -> str:

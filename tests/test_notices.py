@@ -16,6 +16,7 @@ from services.turn import Caller
 from storage import outbox
 from storage.store import utcnow
 from tests.support import slack_requests as sr
+from tests.support.scheduled import no_sleep
 from tests.support.slack_app import ALICE, BOB, CHANNEL, SlackBot, running_bot, text_of
 
 WORKSPACE = sr.TEAM_ID
@@ -38,10 +39,6 @@ def notice_rows(app: Application) -> list[dict[str, Any]]:
             .order_by(outbox.OUTBOX.c.id)
         )
         return [dict(row._mapping) for row in rows]
-
-
-def no_sleep(_seconds: float) -> None:
-    return None
 
 
 def later(minutes: float) -> datetime:

@@ -7,13 +7,9 @@ import dataclasses
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
-import pytest
 from freezegun import freeze_time
-from slack_sdk import WebClient
 
 from bot.app import Application, build
 from bot.scheduler import METADATA_EVENT, Sender, Sent, render_payload, run_pass
@@ -22,27 +18,13 @@ from services.turn import Caller
 from storage import outbox
 from storage import schedules as schedule_store
 from tests.support.fake_slack import FakeSlack
+from tests.support.scheduled import at, bot, client, fake, members, no_sleep, project_in
+
+__all__ = ["bot", "fake", "members"]
 
 WORKSPACE = "T0TEAM0001"
 CHANNEL = "C0CHAN0001"
 ALICE = "U0ALICE01"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack(channel_members={CHANNEL: [ALICE]}) as running:
-        yield running
-
-
-@pytest.fixture
-def bot(app: Application, fake: FakeSlack) -> Application:
-    settings = dataclasses.replace(app.settings, **{
-        "slack_bot_token": fake.token, "slack_api_url": fake.base_url})
-    return dataclasses.replace(app, settings=settings)
-
-
-def client(fake: FakeSlack) -> WebClient:
-    return WebClient(token=fake.token, base_url=fake.base_url, retry_handlers=[], timeout=5)
 
 
 def command(app: Application, text: str, channel: str = CHANNEL) -> str:
@@ -51,29 +33,9 @@ def command(app: Application, text: str, channel: str = CHANNEL) -> str:
     return "\n".join(app.messages.plain(r.template, r.data, r.language) for r in replies)
 
 
-def project_in(app: Application, zone: str = "B", channel: str = CHANNEL,
-               created: str = "2026-12-01 10:00") -> int:
-    with freeze_time(created):
-        command(app, "projet creer ENT des collèges 35", channel)
-        if zone:
-            command(app, f"projet zone {zone}", channel)
-    with app.database.transaction() as store:
-        project = store.project_for_channel(WORKSPACE, channel)
-    assert project is not None
-    return project.id
-
-
 def rows(app: Application, project_id: int) -> list[dict[str, object]]:
     with app.database.transaction() as store:
         return outbox.rows_for(store.connection, project_id)
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def no_sleep(_seconds: float) -> None:
-    return None
 
 
 def test_christmas_holidays_give_one_digest_on_4_january_then_nothing_twice(

@@ -7,32 +7,20 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Application
-from bot.console import CHANNEL, WORKSPACE
 from services import proposal
 from services.tokenize import ParseFailure
 from storage.sheet import SHEET
-from storage.state import AssignmentInfo, CompetenceInfo, ProjectState
+from storage.state import CompetenceInfo
 from tests.support.console import say
 from tests.support.history import replay_problems
+from tests.support.project_state import assigned as assignment
+from tests.support.project_state import state
 from tests.test_concurrency import project_id
 
 COMPETENCES = [
     CompetenceInfo(s.number, s.number, s.code, s.label_fr, s.label_en, s.families, s.aliases)
     for s in SHEET
 ]
-
-
-def state(app: Application) -> ProjectState:
-    with app.database.transaction() as store:
-        project = store.project_for_channel(WORKSPACE, CHANNEL)
-        assert project is not None
-        return store.load_state(project)
-
-
-def assignment(app: Application, number: int) -> AssignmentInfo:
-    snapshot = state(app)
-    competence = next(c for c in snapshot.competences if c.number == number)
-    return snapshot.assignments[competence.id]
 
 
 def owner(app: Application, number: int) -> str | None:

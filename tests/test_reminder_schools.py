@@ -3,6 +3,9 @@ grouped line per project in the person's one reminder, never one item per school
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
+import pytest
 from freezegun import freeze_time
 
 from bot.app import Application
@@ -12,21 +15,27 @@ from services.uai import expected_letter
 from storage import outbox
 from tests.support.db import count_statements
 from tests.support.fake_slack import FakeSlack
-from tests.support.slack_app import ALICE, BOB, CHANNEL, text_of
-from tests.test_reminders import (
+from tests.support.scheduled import (
     OTHER,
-    WORKSPACE,
+    REMINDER_MEMBERS,
     at,
     bot,
     client,
-    direct_messages,
     fake,
     no_sleep,
-    project_in,
-    say,
+    reminded_project_in,
 )
+from tests.support.slack_app import ALICE, BOB, CHANNEL, text_of
+from tests.test_reminders import WORKSPACE, direct_messages, say
 
 __all__ = ["bot", "fake"]
+
+
+@pytest.fixture
+def members() -> Mapping[str, Sequence[str]]:
+    return REMINDER_MEMBERS
+
+
 THURSDAY = "2027-01-07 09:01"
 
 
@@ -48,8 +57,8 @@ def with_schools(app: Application, channel: str, count: int, covered: int) -> li
 def test_the_lead_gets_one_grouped_line_per_project_never_one_per_school(
     bot: Application, fake: FakeSlack
 ) -> None:
-    project_in(bot)
-    project_in(bot, OTHER, "ENT 22")
+    reminded_project_in(bot)
+    reminded_project_in(bot, OTHER, "ENT 22")
     with freeze_time("2026-12-01 11:00"):
         say(bot, f"projet chef <@{BOB}>", OTHER)
     found = with_schools(bot, CHANNEL, 14, 2)
@@ -79,8 +88,8 @@ def test_the_lead_gets_one_grouped_line_per_project_never_one_per_school(
 def test_the_designated_lead_gets_it_in_english_and_a_covered_perimeter_gives_none(
     bot: Application, fake: FakeSlack
 ) -> None:
-    project_in(bot)
-    project_in(bot, OTHER, "ENT 22")
+    reminded_project_in(bot)
+    reminded_project_in(bot, OTHER, "ENT 22")
     with freeze_time("2026-12-01 11:00"):
         say(bot, "projet langue en")
         say(bot, f"projet chef <@{BOB}>")
@@ -95,7 +104,7 @@ def test_the_designated_lead_gets_it_in_english_and_a_covered_perimeter_gives_no
 
 
 def test_me_off_and_the_calendar_are_respected(bot: Application, fake: FakeSlack) -> None:
-    project_in(bot)
+    reminded_project_in(bot)
     with_schools(bot, CHANNEL, 3, 0)
     sent = []
     for instant in ("2026-12-17 09:01", "2026-12-24 09:01", "2026-12-31 09:01",
@@ -114,7 +123,7 @@ def test_me_off_and_the_calendar_are_respected(bot: Application, fake: FakeSlack
 def _statements(app: Application, count: int, first: int) -> int:
     for index in range(first, first + count):
         channel = f"C0CHAN{index:04d}"
-        project_in(app, channel, f"ENT {index}")
+        reminded_project_in(app, channel, f"ENT {index}")
         with_schools(app, channel, 3, 1)
     instant = at(f"2027-01-{7 * (first // 10 + 1):02d} 09:01")
     with freeze_time(instant), count_statements(app.database.engine) as statements:

@@ -3,14 +3,12 @@ the workspace's projects, through the outbox; the buttons; the escalation in the
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from freezegun import freeze_time
-from slack_sdk import WebClient
 
 from bot.app import Application
 from bot.scheduler import run_pass
@@ -23,59 +21,32 @@ from storage import schedules as schedule_store
 from storage.store import utcnow
 from tests.support import slack_requests as sr
 from tests.support.fake_slack import FakeSlack
+from tests.support.scheduled import (
+    OTHER,
+    REMINDER_MEMBERS,
+    WEEKLY_THURSDAY,
+    at,
+    bot,
+    client,
+    fake,
+    no_sleep,
+    reminded_project_in,
+)
 from tests.support.slack_app import ALICE, BOB, CHANNEL, SlackBot, running_bot, text_of
 
+__all__ = ["bot", "fake"]
 WORKSPACE = sr.TEAM_ID
-OTHER = "C0CHAN0002"
-WEEKLY_THURSDAY = "rappels relances hebdomadaire jeudi 10h"
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack(channel_members={CHANNEL: [ALICE, BOB], OTHER: [ALICE, BOB]}) as running:
-        yield running
-
-
-@pytest.fixture
-def bot(app: Application, fake: FakeSlack) -> Application:
-    settings = dataclasses.replace(app.settings, **{
-        "slack_bot_token": fake.token, "slack_api_url": fake.base_url})
-    return dataclasses.replace(app, settings=settings)
-
-
-def client(fake: FakeSlack) -> WebClient:
-    return WebClient(token=fake.token, base_url=fake.base_url, retry_handlers=[], timeout=5)
+def members() -> Mapping[str, Sequence[str]]:
+    return REMINDER_MEMBERS
 
 
 def say(app: Application, text: str, channel: str = CHANNEL, user: str = ALICE,
         command: str = "/ent") -> str:
     replies = app.assistant.command(Caller(WORKSPACE, user, channel), command, text)
     return "\n".join(app.messages.plain(r.template, r.data, r.language) for r in replies)
-
-
-def project_in(app: Application, channel: str = CHANNEL, name: str = "ENT 35",
-               created: str = "2026-12-01 10:00") -> int:
-    """A zone B project whose lead is Alice, reminders on Thursdays at 10:00, no digest,
-    competence 7 external with Bob as its contact."""
-    with freeze_time(created):
-        say(app, f"projet creer {name}", channel)
-        say(app, "projet zone B", channel)
-        say(app, WEEKLY_THURSDAY, channel)
-        say(app, "rappels synthese off", channel)
-        say(app, "entite ajouter DSI collectivite", channel)
-        say(app, f"7 DSI externe <@{BOB}>", channel, command="/ent-assign")
-    with app.database.transaction() as store:
-        project = store.project_for_channel(WORKSPACE, channel)
-    assert project is not None
-    return project.id
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def no_sleep(_seconds: float) -> None:
-    return None
 
 
 def direct_messages(fake: FakeSlack, user: str) -> list[dict[str, Any]]:
@@ -93,8 +64,8 @@ def competence_id(app: Application, pid: int, number: int) -> int:
 def test_one_message_per_person_groups_their_gaps_across_the_workspace_projects(
     bot: Application, fake: FakeSlack
 ) -> None:
-    first = project_in(bot)
-    second = project_in(bot, OTHER, "ENT 22")
+    first = reminded_project_in(bot)
+    second = reminded_project_in(bot, OTHER, "ENT 22")
     result = run_pass(bot, client(fake), at("2027-01-07 09:01"), sleep=no_sleep)
     assert result.reminded.queued == 2 and result.sent.sent == 2
     [to_bob] = direct_messages(fake, BOB)
@@ -121,7 +92,7 @@ def test_one_message_per_person_groups_their_gaps_across_the_workspace_projects(
 
 
 def test_me_off_and_the_calendar_are_respected(bot: Application, fake: FakeSlack) -> None:
-    project_in(bot)
+    reminded_project_in(bot)
     with freeze_time("2026-12-02 10:00"):
         assert "plus de relances" in say(bot, "rappels moi off", user=BOB)
     sent: list[list[str]] = []
@@ -143,7 +114,7 @@ def test_me_off_and_the_calendar_are_respected(bot: Application, fake: FakeSlack
 def test_a_gap_open_three_weeks_is_escalated_once_in_the_channel_naming_the_lead(
     bot: Application, fake: FakeSlack
 ) -> None:
-    project_in(bot)
+    reminded_project_in(bot)
     escalations = []
     for instant in ("2027-01-07 09:01", "2027-01-14 09:01", "2027-01-21 09:01",
                     "2027-01-28 09:01", "2027-02-04 09:01"):
@@ -160,7 +131,7 @@ def test_a_gap_open_three_weeks_is_escalated_once_in_the_channel_naming_the_lead
 
 
 def test_snooze_leaves_a_gap_out_for_a_week(bot: Application, fake: FakeSlack) -> None:
-    pid = project_in(bot)
+    pid = reminded_project_in(bot)
     key = f"no_service_level:{competence_id(bot, pid, 7)}"
     run_pass(bot, client(fake), at("2027-01-07 09:01"), sleep=no_sleep)
     with freeze_time("2027-01-07 12:00"):
@@ -225,7 +196,7 @@ def test_the_buttons_of_a_reminder_in_slack(slack: SlackBot) -> None:
 
 
 def test_the_home_page_says_when_a_project_is_paused(bot: Application) -> None:
-    pid = project_in(bot)
+    pid = reminded_project_in(bot)
     caller = Caller(WORKSPACE, ALICE, None)
 
     def home(language: str = "fr") -> str:
@@ -244,7 +215,7 @@ def test_the_home_page_says_when_a_project_is_paused(bot: Application) -> None:
 
 def test_a_long_reminder_stays_within_slack_limits(bot: Application, fake: FakeSlack) -> None:
     for n in range(6):  # two gaps of Bob's in each: twelve in all
-        project_in(bot, f"C0CHAN01{n:02d}", f"ENT {n}")
+        reminded_project_in(bot, f"C0CHAN01{n:02d}", f"ENT {n}")
     run_pass(bot, client(fake), at("2027-01-07 09:01"), sleep=no_sleep)
     [to_bob] = direct_messages(fake, BOB)
     text = text_of(to_bob["blocks"])
@@ -254,7 +225,7 @@ def test_a_long_reminder_stays_within_slack_limits(bot: Application, fake: FakeS
 
 
 def test_a_sent_reminder_keeps_no_copy_of_its_text(bot: Application, fake: FakeSlack) -> None:
-    project_in(bot)
+    reminded_project_in(bot)
     run_pass(bot, client(fake), at("2027-01-07 09:01"), sleep=no_sleep)
     with bot.database.transaction() as store:
         rows = store.connection.execute(

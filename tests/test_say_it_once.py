@@ -11,26 +11,13 @@ from bot.app import Application
 from bot.console import CHANNEL, WORKSPACE
 from services.turn import Caller
 from storage.models import HistoryEntry
-from storage.state import AssignmentInfo, ProjectState
 from tests.support.console import say
 from tests.support.db import count_statements, dump
 from tests.support.history import replay_problems
+from tests.support.project_state import assignment, state
 from tests.test_concurrency import project_id
 
 ALICE = Caller(WORKSPACE, "alice", CHANNEL)
-
-
-def state(app: Application) -> ProjectState:
-    with app.database.transaction() as store:
-        project = store.project_for_channel(WORKSPACE, CHANNEL)
-        assert project is not None
-        return store.load_state(project)
-
-
-def assignment(app: Application, number: int) -> AssignmentInfo | None:
-    snapshot = state(app)
-    competence = next(c for c in snapshot.competences if c.number == number)
-    return snapshot.assignments.get(competence.id)
 
 
 def numbers_where(app: Application, **wanted: object) -> list[int]:
