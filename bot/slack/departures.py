@@ -13,14 +13,12 @@ import logging
 import uuid
 from typing import Any
 
+from bot.slack import notices
 from bot.slack.deps import Deps
-from bot.slack.notices import GRACE, post_row
-from bot.slack.outbox import render
+from bot.slack.notices import post_row
 from services import departures, retention
 from services.conversation import BOT
 from services.turn import Reply, Turn
-from storage import outbox
-from storage.store import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +44,6 @@ def on_left_channel(
     user, channel = event.get("user"), event.get("channel")
     if not user or not channel or user == bot_user:
         return
-    deps.members.forget(str(channel))
     _left(deps, body, _workspace(body, event), str(user), str(channel))
 
 
@@ -58,30 +55,17 @@ def _left(deps: Deps, body: dict[str, Any], workspace: str, user: str,
 
     def leave(turn: Turn) -> list[Reply]:
         keys.clear()
-        messages = []
         for reply in departures.departed(turn, user, channel):
-            if reply.template != "contact_left_notice":
-                continue
             project = reply.data["project"]
-            rendered = render(deps.application.messages, [reply])
-            messages.append(outbox.Message(
-                key=f"contact_left:{project.id}:{event}", workspace_id=workspace,
-                project_id=project.id, kind=outbox.NOTICE, channel=str(reply.data["lead"]),
-                payload={"text": rendered.text, "blocks": rendered.blocks},
+            keys.extend(notices.queue(
+                deps.application.messages, turn, f"contact_left:{project.id}:{event}",
+                str(reply.data["lead"]), [reply], project,
             ))
-        now = utcnow()
-        outbox.enqueue(turn.store.connection, messages, now, due=now + GRACE)
-        keys.extend(m.key for m in messages)
         return []
 
     deps.assistant.run(caller, leave, f"event:{event}")
-    if keys:
-        database = deps.application.database
-        claimed = database.attempt(
-            lambda store: outbox.claim_keys(store.connection, keys, utcnow())
-        )
-        for row in claimed:
-            post_row(deps, row)
+    for row in notices.claim(deps, keys):
+        post_row(deps, row)
 
 
 def on_uninstalled(

@@ -30,6 +30,7 @@ from messages.render import Messages
 from services.assistant import Notices
 from services.turn import Reply, Turn
 from storage import outbox
+from storage.state import ProjectInfo
 from storage.store import Store, utcnow
 
 log = logging.getLogger(__name__)
@@ -62,15 +63,17 @@ def port(messages: Messages) -> Notices:
 
 
 def queue(
-    messages: Messages, turn: Turn, key: str, channel: str, replies: list[Reply]
+    messages: Messages, turn: Turn, key: str, channel: str, replies: list[Reply],
+    project: ProjectInfo | None = None,
 ) -> list[str]:
     """Queue ``replies`` as one post of the bot's own in ``channel``, in the turn's
     transaction: one outbox row per message Slack takes (``key``, then ``key#2``…), due
-    after :data:`GRACE` so that a pass leaves them to this process. Their keys, in order."""
+    after :data:`GRACE` so that a pass leaves them to this process. Their keys, in order.
+    ``project``: the one they are about, when not the turn's."""
     rendered = render(messages, replies)
     parts = chunks(rendered.blocks)
     keys = [key, *(f"{key}{PART}{n}" for n in range(2, len(parts) + 1))]
-    project = turn.project
+    project = project or turn.project
     now = utcnow()
     outbox.enqueue(turn.store.connection, [outbox.Message(
         key=part_key, workspace_id=turn.caller.workspace_id,
