@@ -5,6 +5,7 @@ so that ``ent-bot console`` loads none of their modules."""
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,3 +40,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--projet", "--project", dest="project", default=None,
                         help="the project's name (default: the console's project)")
     parser.add_argument("--user", default=None, help="who does it (default: $USER)")
+
+
+def parse_at(text: str | None) -> datetime | None:
+    """``--at``: an ISO 8601 instant (with its offset; without, UTC) → naive UTC."""
+    if text is None:
+        return None
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        return parsed
+    return parsed.astimezone(UTC).replace(tzinfo=None)

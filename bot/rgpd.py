@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 
 from bot.app import Application
+from bot.cli_args import parse_at
 from services import retention
-
-
-def _at(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo is None else parsed.astimezone(UTC).replace(tzinfo=None)
 
 
 def run(app: Application, args: argparse.Namespace) -> int:
     try:
-        at = _at(args.at)
+        at = parse_at(args.at)
     except ValueError:
         print(app.messages.plain("rgpd_purged", {"bad_at": args.at},
                                  app.settings.bot_language), file=sys.stderr)

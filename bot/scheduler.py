@@ -17,13 +17,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TextIO
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app import Application
+from bot.cli_args import parse_at
 from bot.slack import files
 from bot.slack.pacing import Pacer
 from bot.slack.texts import labels
@@ -109,6 +110,17 @@ def reachable(person: str) -> bool:
     return SLACK_USER.match(person) is not None
 
 
+def post_message(client: WebClient, row: outbox.Claimed) -> str:
+    """Post an outbox row in its channel, its key in the message's metadata (looked up
+    before any resend); the message's ts."""
+    response = client.chat_postMessage(
+        channel=row.channel, text=row.payload.get("text", ""),
+        blocks=row.payload.get("blocks"), unfurl_links=False, unfurl_media=False,
+        metadata={"event_type": METADATA_EVENT, "event_payload": {"key": row.key}},
+    )
+    return str(response.get("ts") or "")
+
+
 class Sender:
     """Sends claimed outbox rows within Slack's posting limits (:class:`Pacer`); ``sleep``
     and the pacer are injectable so tests need not wait."""
@@ -176,15 +188,9 @@ class Sender:
         result.charts += 1
 
     def _post(self, row: outbox.Claimed, result: Sent) -> str:
-        payload = row.payload
         for attempt in range(1, RATE_LIMIT_TRIES + 1):
             try:
-                response = self.client.chat_postMessage(
-                    channel=row.channel, text=payload.get("text", ""),
-                    blocks=payload.get("blocks"), unfurl_links=False, unfurl_media=False,
-                    metadata={"event_type": METADATA_EVENT, "event_payload": {"key": row.key}},
-                )
-                return str(response.get("ts") or "")
+                return post_message(self.client, row)
             except SlackApiError as exc:
                 wait = _retry_after(exc)
                 if wait is None or wait > MAX_RETRY_AFTER or attempt == RATE_LIMIT_TRIES:
@@ -334,16 +340,6 @@ class Scheduler:
             except Exception:
                 log.exception("due pass failed")
             self._stop.wait(self.interval)
-
-
-def parse_at(text: str | None) -> datetime | None:
-    """``--at``: an ISO 8601 instant (with its offset; without, UTC) → naive UTC."""
-    if text is None:
-        return None
-    parsed = datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        return parsed
-    return parsed.astimezone(UTC).replace(tzinfo=None)
 
 
 def run_cli(application: Application, args: argparse.Namespace) -> int:

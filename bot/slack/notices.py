@@ -23,7 +23,7 @@ from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.scheduler import BACKOFF, METADATA_EVENT
+from bot.scheduler import BACKOFF, post_message
 from bot.slack.deps import Deps
 from bot.slack.outbox import Kind, Post, chunks, render
 from messages.render import Messages
@@ -127,11 +127,7 @@ def post_row(deps: Deps, row: outbox.Claimed) -> bool:
     """Post a claimed row in its channel; False when the bot cannot post there (the caller
     answers another way: the row is recorded as failed)."""
     try:
-        response = deps.client.chat_postMessage(
-            channel=row.channel, text=row.payload.get("text", ""),
-            blocks=row.payload.get("blocks"), unfurl_links=False, unfurl_media=False,
-            metadata={"event_type": METADATA_EVENT, "event_payload": {"key": row.key}},
-        )
+        ts = post_message(deps.client, row)
     except SlackApiError as exc:
         error = str(exc.response.get("error") or "")
         if error in NOT_POSTABLE:
@@ -144,7 +140,7 @@ def post_row(deps: Deps, row: outbox.Claimed) -> bool:
         # It may have been posted: the pass that tries again looks for it first.
         _later(deps, row, type(exc).__name__)
         return True
-    _record(deps, [row], str(response.get("ts") or ""))
+    _record(deps, [row], ts)
     return True
 
 
