@@ -39,7 +39,7 @@ from sqlmodel import Field, SQLModel
 
 import storage.models
 from storage.personal import Category, Erase, Marked, marked_columns
-from storage.store import utcnow
+from storage.store import upsert_dialect, utcnow
 
 CHECKPOINT = "ent_bot_checkpoint"
 OTHER = "…"
@@ -464,15 +464,17 @@ def project_lead(connection: Connection, project_id: int) -> str | None:
 def record_contact_left(
     connection: Connection, workspace_id: str, project_id: int, competence_ids: Iterable[int]
 ) -> None:
+    """One upsert for all of ``competence_ids`` (the time they were found left)."""
     now = utcnow()
-    for competence_id in competence_ids:
-        connection.execute(delete(CONTACT_LEFT).where(
-            CONTACT_LEFT.c.project_id == project_id, CONTACT_LEFT.c.competence_id == competence_id
-        ))
-        connection.execute(insert(CONTACT_LEFT).values(
-            project_id=project_id, competence_id=competence_id, workspace_id=workspace_id,
-            left_at=now,
-        ))
+    rows = [{"project_id": project_id, "competence_id": competence_id,
+             "workspace_id": workspace_id, "left_at": now} for competence_id in competence_ids]
+    if not rows:
+        return
+    statement = upsert_dialect(connection).insert(CONTACT_LEFT).values(rows)
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=[CONTACT_LEFT.c.project_id, CONTACT_LEFT.c.competence_id],
+        set_={"left_at": statement.excluded.left_at},
+    ))
 
 
 def contacts_left(connection: Connection, project_id: int) -> set[int]:
@@ -499,8 +501,12 @@ def contacts_left_many(connection: Connection, project_ids: Sequence[int]) -> di
 
 
 def record_uninstall(connection: Connection, workspace_id: str, at: datetime) -> None:
-    connection.execute(delete(UNINSTALL).where(UNINSTALL.c.workspace_id == workspace_id))
-    connection.execute(insert(UNINSTALL).values(workspace_id=workspace_id, uninstalled_at=at))
+    statement = upsert_dialect(connection).insert(UNINSTALL).values(
+        workspace_id=workspace_id, uninstalled_at=at)
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=[UNINSTALL.c.workspace_id],
+        set_={"uninstalled_at": statement.excluded.uninstalled_at},
+    ))
 
 
 def uninstalled_before(connection: Connection, before: datetime) -> list[str]:
