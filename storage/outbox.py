@@ -197,24 +197,26 @@ def peek(connection: Connection, now: datetime, limit: int) -> list[Claimed]:
 
 
 def mark_sent(connection: Connection, row_id: int, ts: str | None, now: datetime) -> None:
-    connection.execute(
-        update(OUTBOX).where(OUTBOX.c.id == row_id)
+    """Record a pending row as sent (a row another sender already recorded stays as it is;
+    the same for :func:`mark_failed` and :func:`retry_at`)."""
+    row = connection.execute(
+        update(OUTBOX).where(OUTBOX.c.id == row_id, OUTBOX.c.state == PENDING)
         .values(state=SENT, ts=ts, sent_at=now, error=None)
-    )
-    _forget(connection, row_id)
+        .returning(OUTBOX.c.kind, OUTBOX.c.key, OUTBOX.c.project_id, OUTBOX.c.channel)
+    ).first()
+    if row is None:
+        return
+    if row.kind in FORGOTTEN:
+        _forget(connection, row_id)
     if ts:
-        _hold_conversation(connection, row_id, ts)
+        _hold_conversation(connection, row, ts)
 
 
-def _hold_conversation(connection: Connection, row_id: int, ts: str) -> None:
+def _hold_conversation(connection: Connection, row: Any, ts: str) -> None:
     """A greeting that started its project's conversation, once sent: the conversation goes
     on in its thread (if the project is still bound to the greeting's channel)."""
-    row = connection.execute(
-        select(OUTBOX.c.key, OUTBOX.c.project_id, OUTBOX.c.channel)
-        .where(OUTBOX.c.id == row_id)
-    ).first()
-    key = str(row.key) if row is not None else ""
-    if row is None or row.project_id is None or not key.startswith(GREETING) or "#" in key:
+    key = str(row.key)
+    if row.project_id is None or not key.startswith(GREETING) or "#" in key:
         return  # a long greeting's later part (``#2``…) is not where the conversation goes
     bound = select(PROJECT.c.id).where(PROJECT.c.id == row.project_id,
                                        PROJECT.c.channel_id == row.channel)
@@ -227,7 +229,8 @@ def _hold_conversation(connection: Connection, row_id: int, ts: str) -> None:
 
 def mark_failed(connection: Connection, row_id: int, error: str) -> None:
     connection.execute(
-        update(OUTBOX).where(OUTBOX.c.id == row_id).values(state=FAILED, error=error[:64])
+        update(OUTBOX).where(OUTBOX.c.id == row_id, OUTBOX.c.state == PENDING)
+        .values(state=FAILED, error=error[:64])
     )
     _forget(connection, row_id)
 
@@ -244,7 +247,7 @@ def _forget(connection: Connection, row_id: int) -> None:
 def retry_at(connection: Connection, row_id: int, when: datetime, error: str) -> None:
     """Leave the row pending until ``when`` (a back-off after a 5xx or a time-out)."""
     connection.execute(
-        update(OUTBOX).where(OUTBOX.c.id == row_id)
+        update(OUTBOX).where(OUTBOX.c.id == row_id, OUTBOX.c.state == PENDING)
         .values(next_attempt_at=when, error=error[:64])
     )
 
